@@ -16,6 +16,7 @@ __all__ = [
     "Document",
     "Division",
     "Metadata",
+    "Context",
     "Mention",
     "Relation",
     "Extraction",
@@ -144,6 +145,25 @@ class Metadata:
     year: int | None = None
     district: Division | None = None
     district_evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the recognisers know of the report they read.
+
+    Attributes:
+        district: the reporting county-level division, if resolved.
+        city: the prefecture city (or municipality) above it.
+        province: the province above it.
+        agency: the canonical name of the issuing agency (what 我局 means), or ``""``.
+        year: the year reported on, if known.
+    """
+
+    district: Division | None = None
+    city: Division | None = None
+    province: Division | None = None
+    agency: str = ""
+    year: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+# The two set-up commands: `make run` and `make test`. Both create .venv and
+# install the project and its models into it when missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench install clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# pkuseg ships the segmentation model but does not declare its build needs.
+	$(PY) -m pip install --quiet "numpy>=1.26,<3" "cython>=3,<4" wheel "setuptools>=68"
+	$(PY) -m pip install --quiet --no-build-isolation pkuseg==0.0.25
+	# jionlp is read for its division data only: no dependencies, never imported.
+	$(PY) -m pip install --quiet --no-deps jionlp==1.5.31
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/kg build seeds -o out
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/build_speed.py
+
+clean:
+	rm -rf out .pytest_cache

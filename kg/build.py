@@ -1,0 +1,223 @@
+"""The build: files in, graph and report out. Only this module knows the stage order.
+
+``process_file`` is the unit of work — one file in, one
+:class:`~kg.types.Extraction` (or :class:`~kg.types.Skip`) out, with the
+loaded pipeline as its only state — so it runs unchanged in this process, in
+a pool of worker processes, or on a cluster. Extractions are cached under
+the output folder by content hash and pipeline version: a rebuild of a grown
+corpus reads only new or changed files, and a killed build resumes.
+
+Example:
+    >>> summary = build(["seeds"], "out")
+    >>> summary["documents"]
+    5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import pickle
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from kg import __version__
+from kg.divisions import gazetteer
+from kg.export import atomic_write, write_graphml, write_json, write_turtle
+from kg.extract import extract
+from kg.graph import build_graph
+from kg.ingest import iter_files, read_file
+from kg.metadata import read_metadata
+from kg.normalise import normalise
+from kg.pipeline import PIPELINE_VERSION, load_pipeline
+from kg.types import Extraction, Skip
+
+__all__ = ["process_file", "build", "CACHE_DIR"]
+
+#: Folder below the output folder that holds one extraction per document.
+CACHE_DIR = "cache"
+_WORKER_NLP: Any = None
+
+
+def process_file(path: str | Path, nlp: Any) -> Extraction | Skip:
+    """Read, normalise and extract one file: the build's unit of work.
+
+    Args:
+        path: the file.
+        nlp: the loaded spaCy pipeline (see :func:`kg.pipeline.load_pipeline`).
+
+    Returns:
+        The document's extraction record, or a skip with its reason.
+    """
+    raw = read_file(Path(path))
+    if isinstance(raw, Skip):
+        return raw
+    doc = normalise(raw)
+    if not doc.text.strip():
+        return Skip(raw.source, "no text left after removing page furniture and garbled runs")
+    md = read_metadata(doc.text)
+    mentions, relations = extract(doc, md, nlp)
+    return Extraction(
+        source=raw.source,
+        sha256=raw.sha256,
+        encoding=raw.encoding,
+        script=doc.script,
+        metadata=md,
+        mentions=tuple(mentions),
+        relations=tuple(relations),
+        garbled=doc.garbled,
+        removed_lines=doc.removed_lines,
+        chars=len(doc.text),
+    )
+
+
+def _init_worker(config: str | None) -> None:
+    global _WORKER_NLP
+    _WORKER_NLP = load_pipeline(config)
+
+
+def _work(path: str) -> Extraction | Skip:
+    try:
+        return process_file(path, _WORKER_NLP)
+    except Exception as err:  # noqa: BLE001 - one bad file must not end the build
+        return Skip(path, f"failed while processing: {type(err).__name__}: {err}")
+
+
+def _cache_key(path: Path) -> str | None:
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return hashlib.sha256(f"{digest}:{PIPELINE_VERSION}".encode()).hexdigest()
+
+
+def _cached(cache: Path, key: str | None, source: str) -> Extraction | None:
+    if key is None:
+        return None
+    try:
+        with open(cache / f"{key}.pickle", "rb") as fh:
+            ex = pickle.load(fh)
+    except (OSError, pickle.PickleError, EOFError, AttributeError):
+        return None
+    return dataclasses.replace(ex, source=source) if isinstance(ex, Extraction) else None
+
+
+def _store(cache: Path, key: str | None, ex: Extraction) -> None:
+    if key is not None:
+        with atomic_write(cache / f"{key}.pickle", "wb") as fh:
+            pickle.dump(ex, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _progress(items: Iterable[Any], total: int, quiet: bool) -> Iterator[Any]:
+    if quiet or total <= 5 or not sys.stderr.isatty():
+        yield from items
+        return
+    from tqdm import tqdm  # noqa: PLC0415 - only for terminals
+
+    yield from tqdm(items, total=total, unit="doc", file=sys.stderr)
+
+
+def _run(paths: list[Path], jobs: int, config: str | None) -> Iterator[Extraction | Skip]:
+    if jobs <= 1 or len(paths) <= 1:
+        nlp = load_pipeline(config)
+        for path in paths:
+            try:
+                yield process_file(path, nlp)
+            except Exception as err:  # noqa: BLE001 - recorded, the build goes on
+                yield Skip(str(path), f"failed while processing: {type(err).__name__}: {err}")
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(config,)) as pool:
+        yield from pool.map(_work, [str(p) for p in paths], chunksize=4)
+
+
+def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None = None,
+          config: str | None = None, use_cache: bool = True, quiet: bool = False) -> dict[str, Any]:
+    """Build the graph of every report under ``paths`` into ``outdir``.
+
+    Writes ``graph.ttl``, ``graph.graphml`` and ``report.json`` atomically.
+
+    Args:
+        paths: files and folders.
+        outdir: the output folder (created if missing).
+        jobs: worker processes; all cores by default.
+        config: a pipeline config file; the shipped one by default.
+        use_cache: reuse extractions stored by earlier builds.
+        quiet: no progress bar.
+
+    Returns:
+        The build report (also written to ``report.json``).
+
+    Raises:
+        InputError: a path does not exist.
+    """
+    started = time.perf_counter()
+    outdir = Path(outdir)
+    files = list(iter_files(paths))
+    cache = outdir / CACHE_DIR
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    results: dict[str, Extraction | Skip] = {}
+    todo: list[Path] = []
+    keys: dict[str, str | None] = {}
+    for path in files:
+        keys[str(path)] = key = _cache_key(path) if use_cache else None
+        hit = _cached(cache, key, str(path)) if use_cache else None
+        if hit is not None:
+            results[str(path)] = hit
+        else:
+            todo.append(path)
+    for item in _progress(_run(todo, jobs, config), len(todo), quiet):
+        results[item.source] = item
+        if isinstance(item, Extraction) and use_cache:
+            _store(cache, keys.get(item.source), item)
+    extractions = [r for r in results.values() if isinstance(r, Extraction)]
+    skips = sorted((r for r in results.values() if isinstance(r, Skip)), key=lambda s: s.source)
+    graph = build_graph(extractions, gaz=gazetteer())
+    write_turtle(graph, outdir / "graph.ttl")
+    nxg = write_graphml(graph, outdir / "graph.graphml")
+    report = _report(files, extractions, skips, len(graph), nxg.number_of_nodes(),
+                     time.perf_counter() - started, len(files) - len(todo))
+    write_json(report, outdir / "report.json")
+    return report
+
+
+def _report(files: list[Path], extractions: list[Extraction], skips: list[Skip], triples: int,
+            nodes: int, seconds: float, cached: int) -> dict[str, Any]:
+    docs = []
+    for ex in sorted(extractions, key=lambda e: e.source):
+        md = ex.metadata
+        docs.append({
+            "source": ex.source,
+            "encoding": ex.encoding,
+            "script": ex.script,
+            "chars": ex.chars,
+            "title": md.title,
+            "issued": md.issued,
+            "year": md.year,
+            "district": md.district.name if md.district else None,
+            "adcode": md.district.code if md.district else None,
+            "district_evidence": md.district_evidence,
+            "furniture_lines_removed": ex.removed_lines,
+            "garbled": [{"start": g.start, "end": g.end, "text": g.text, "repair": g.repair} for g in ex.garbled],
+            "entities": dict(Counter(m.type for m in {(m.type, m.canonical): m for m in ex.mentions}.values())),
+            "relations": dict(Counter(r.kind for r in ex.relations)),
+        })
+    return {
+        "version": __version__,
+        "pipeline": PIPELINE_VERSION,
+        "files": len(files),
+        "documents": len(extractions),
+        "skipped": [{"source": s.source, "reason": s.reason} for s in skips],
+        "from_cache": cached,
+        "districts_resolved": sum(d["district"] is not None for d in docs),
+        "unresolved": [d["source"] for d in docs if d["district"] is None],
+        "triples": triples,
+        "graphml_nodes": nodes,
+        "seconds": round(seconds, 2),
+        "reports": docs,
+    }

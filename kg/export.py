@@ -1,0 +1,135 @@
+"""Write graphs: Turtle, and a NetworkX projection as Gephi-ready GraphML.
+
+Every file is written atomically: to a temporary file in the same folder,
+then renamed over the target, so an interrupted build leaves the previous
+output whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import networkx as nx
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from kg.vocab import LGKG
+
+__all__ = ["atomic_write", "write_turtle", "write_json", "to_networkx", "write_graphml", "TYPE_COLOURS"]
+
+#: Node type → (r, g, b), read by Gephi and Gephi Lite.
+TYPE_COLOURS = {
+    "Report": (150, 150, 150),
+    "Agency": (31, 119, 180),
+    "Place": (44, 160, 44),
+    "Programme": (255, 127, 14),
+    "Honour": (214, 39, 40),
+}
+_TYPES = {LGKG.Report: "Report", LGKG.Agency: "Agency", LGKG.Place: "Place",
+          LGKG.Programme: "Programme", LGKG.Honour: "Honour"}
+_EDGES = (LGKG.mentions, LGKG.reportingDistrict, LGKG.withinPlace, LGKG.jurisdiction,
+          LGKG.runsProgramme, LGKG.receivedHonour)
+
+
+@contextmanager
+def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; rename it over ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_with(path: str | Path, writer: Callable[[IO[Any]], None], mode: str = "w") -> None:
+    with atomic_write(path, mode) as fh:
+        writer(fh)
+
+
+def write_turtle(g: Graph, path: str | Path) -> None:
+    """Serialise ``g`` as Turtle to ``path``, atomically."""
+    _write_with(path, lambda fh: g.serialize(fh, format="turtle", encoding="utf-8"), "wb")
+
+
+def write_json(data: Any, path: str | Path) -> None:
+    """Write ``data`` as indented UTF-8 JSON, atomically."""
+    _write_with(path, lambda fh: json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+def _label(g: Graph, node: URIRef) -> str:
+    labels = sorted(str(o) for o in g.objects(node, RDFS.label))
+    return labels[0] if labels else str(g.value(node, LGKG.adcode) or node).rsplit("/", 1)[-1]
+
+
+def to_networkx(g: Graph) -> nx.MultiDiGraph:
+    """Project the entity layer of ``g`` onto a NetworkX multigraph.
+
+    Nodes are reports and entities, keyed by IRI; edges are the direct
+    relations between them (the reified participations and awards appear as
+    their shortcuts ``runsProgramme`` and ``receivedHonour``). Every
+    attribute is a plain ``str``, ``int`` or ``float``: rdflib terms stop here.
+    """
+    out = nx.MultiDiGraph()
+    for cls, kind in _TYPES.items():
+        for node in sorted(g.subjects(RDF.type, cls)):
+            r, gr, b = TYPE_COLOURS[kind]
+            if kind == "Report":
+                label = str(g.value(node, DCTERMS.title) or Path(str(g.value(node, DCTERMS.source))).stem)
+            else:
+                label = _label(g, node)
+            attrs: dict[str, Any] = {"label": label, "type": kind, "r": r, "g": gr, "b": b}
+            code = g.value(node, LGKG.adcode)
+            if isinstance(code, Literal):
+                attrs["adcode"] = str(code)
+            year = g.value(node, LGKG.reportYear)
+            if isinstance(year, Literal):
+                attrs["year"] = int(year.toPython())
+            out.add_node(str(node), **attrs)
+    for pred in _EDGES:
+        name = str(pred).rsplit("#", 1)[-1]
+        for s, o in sorted(g.subject_objects(pred)):
+            if str(s) in out and str(o) in out:
+                out.add_edge(str(s), str(o), key=name, label=name)
+    _add_province(out, g)
+    for node, deg in out.degree():
+        out.nodes[node]["degree"] = int(deg)
+        out.nodes[node]["size"] = float(5 + 2 * deg ** 0.5)
+    return out
+
+
+def _add_province(out: nx.MultiDiGraph, g: Graph) -> None:
+    """Give every place and report the name of its province, for filtering in Gephi."""
+    for node, data in out.nodes(data=True):
+        place = URIRef(node)
+        if data["type"] == "Report":
+            place = g.value(place, LGKG.reportingDistrict)
+        seen = 0
+        while place is not None and seen < 6:
+            up = g.value(place, LGKG.withinPlace)
+            if up is None:
+                if place is not None and (place, LGKG.adcode, None) in g:
+                    data["province"] = _label(g, place)
+                break
+            place, seen = up, seen + 1
+
+
+def write_graphml(g: Graph, path: str | Path) -> nx.MultiDiGraph:
+    """Write the NetworkX projection of ``g`` as GraphML, atomically.
+
+    Keys are named after their attributes (``named_key_ids``), so no data key
+    lands on the ids that Gephi reserves for yEd (``d3``, ``d7``).
+    """
+    graph = to_networkx(g)
+    _write_with(path, lambda fh: nx.write_graphml(graph, fh, named_key_ids=True), "wb")
+    return graph

@@ -1,0 +1,182 @@
+"""Extraction records → one RDF graph, with IRIs minted from what things are.
+
+A place that is an administrative division is named by its code, anything
+else by its type and canonical name, a report by its source path, and a
+participation or award by what it links. The same input therefore gives the
+same IRIs whatever the order of the files or the number of workers.
+
+Example:
+    >>> g = build_graph(extractions)
+    >>> len(g) > 0
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from urllib.parse import quote
+
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV
+
+from kg.divisions import Gazetteer, gazetteer
+from kg.types import Division, Extraction, Mention, Relation
+from kg.vocab import DATA, LGKG
+
+__all__ = ["build_graph", "place_iri", "entity_iri", "report_iri", "bind_prefixes", "CLASSES"]
+
+CLASSES = {"agency": LGKG.Agency, "place": LGKG.Place, "programme": LGKG.Programme, "honour": LGKG.Honour}
+_LEVELS = {"province": "province", "city": "city", "county": "county"}
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def place_iri(code: str) -> URIRef:
+    """The IRI of the division with GB/T 2260 code ``code``."""
+    return DATA[f"place/{code}"]
+
+
+def entity_iri(kind: str, name: str, *, within: str = "") -> URIRef:
+    """The IRI of a named entity: its type and canonical name, percent-encoded.
+
+    Places below the county (towns, villages) carry their county's code, as
+    the same village name recurs across China.
+
+    Example:
+        >>> entity_iri("programme", "枫桥经验")
+        rdflib.term.URIRef('https://w3id.org/lgkg/id/programme/%E6%9E%AB%E6%A1%A5%E7%BB%8F%E9%AA%8C')
+    """
+    key = quote(name, safe="")
+    return DATA[f"{kind}/{within}/{key}" if within else f"{kind}/{key}"]
+
+
+def report_iri(source: str) -> URIRef:
+    """The IRI of the report read from ``source``."""
+    return DATA[f"report/{_digest(source)}"]
+
+
+def bind_prefixes(g: Graph) -> Graph:
+    """Bind the prefixes the project's graphs use."""
+    g.bind("lgkg", LGKG._NS)
+    g.bind("lgkgid", DATA)
+    g.bind("dcterms", DCTERMS)
+    g.bind("prov", PROV)
+    g.bind("skos", SKOS)
+    return g
+
+
+class _Builder:
+    def __init__(self, gaz: Gazetteer) -> None:
+        self.gaz = gaz
+        self.g = bind_prefixes(Graph())
+
+    def division(self, div: Division) -> URIRef:
+        node = place_iri(div.code)
+        if (node, RDF.type, LGKG.Place) in self.g:
+            return node
+        self.g.add((node, RDF.type, LGKG.Place))
+        self.g.add((node, RDFS.label, Literal(div.name, lang="zh-Hans")))
+        self.g.add((node, LGKG.adcode, Literal(div.code)))
+        self.g.add((node, LGKG.level, Literal(_LEVELS.get(div.level, div.level))))
+        if div.short and div.short != div.name:
+            self.g.add((node, SKOS.altLabel, Literal(div.short, lang="zh-Hans")))
+        parent = self.gaz.parent(div)
+        if parent is not None:
+            self.g.add((node, LGKG.withinPlace, self.division(parent)))
+        return node
+
+    def entity(self, m: Mention, district: Division | None) -> URIRef:
+        if m.type == "place" and m.code and m.code in self.gaz.by_code:
+            node = self.division(self.gaz.by_code[m.code])
+        else:
+            within = district.code if m.type == "place" and district else ""
+            node = entity_iri(m.type, m.canonical, within=within)
+            self.g.add((node, RDF.type, CLASSES[m.type]))
+            self.g.add((node, RDFS.label, Literal(m.canonical, lang="zh-Hans")))
+            if m.type == "place" and district is not None:
+                self.g.add((node, LGKG.withinPlace, self.division(district)))
+        for form, lang in ((m.surface, "zh-Hans"), (m.original, "zh-Hant")):
+            form = form.strip()
+            if form and form != m.canonical and (lang == "zh-Hans" or m.original != m.surface):
+                self.g.add((node, SKOS.altLabel, Literal(form, lang=lang)))
+        return node
+
+    def add(self, ex: Extraction) -> None:
+        md = ex.metadata
+        report = report_iri(ex.source)
+        g = self.g
+        g.add((report, RDF.type, LGKG.Report))
+        g.add((report, DCTERMS.source, Literal(ex.source)))
+        g.add((report, LGKG.encoding, Literal(ex.encoding)))
+        g.add((report, LGKG.script, Literal(ex.script)))
+        if md.title:
+            g.add((report, DCTERMS.title, Literal(md.title, lang="zh-Hans")))
+        if md.issued:
+            g.add((report, DCTERMS.issued, Literal(md.issued, datatype=XSD.date)))
+        if md.year is not None:
+            g.add((report, LGKG.reportYear, Literal(md.year)))
+        if md.district is not None:
+            g.add((report, LGKG.reportingDistrict, self.division(md.district)))
+        nodes: dict[tuple[str, str], URIRef] = {}
+        for m in ex.mentions:
+            node = self.entity(m, md.district)
+            nodes[(m.type, m.canonical)] = node
+            g.add((report, LGKG.mentions, node))
+        for m in ex.mentions:
+            if m.type == "agency" and m.parent and ("place", m.parent) in nodes:
+                g.add((nodes[("agency", m.canonical)], LGKG.jurisdiction, nodes[("place", m.parent)]))
+        for rel in ex.relations:
+            self.relation(rel, report, nodes, md.district)
+
+    def relation(self, rel: Relation, report: URIRef, nodes: dict[tuple[str, str], URIRef],
+                 district: Division | None) -> None:
+        g = self.g
+        subject = nodes.get((rel.subject_type, rel.subject))
+        if subject is None and rel.subject_type == "place" and district is not None \
+                and rel.subject == district.name:
+            subject = self.division(district)
+        obj_type = "programme" if rel.kind == "runs" else "honour"
+        obj = nodes.get((obj_type, rel.object))
+        if subject is None or obj is None:
+            return
+        if rel.kind == "runs":
+            node = DATA[f"participation/{_digest(str(subject), str(obj), str(report))}"]
+            g.add((node, RDF.type, LGKG.ProgrammeParticipation))
+            g.add((node, LGKG.participant, subject))
+            g.add((node, LGKG.programme, obj))
+            g.add((subject, LGKG.runsProgramme, obj))
+        else:
+            node = DATA[f"award/{_digest(str(subject), str(obj), str(report), str(rel.start))}"]
+            g.add((node, RDF.type, LGKG.HonourAward))
+            g.add((node, LGKG.recipient, subject))
+            g.add((node, LGKG.honour, obj))
+            g.add((subject, LGKG.receivedHonour, obj))
+            if rel.year is not None:
+                g.add((node, LGKG.year, Literal(rel.year)))
+            if rel.conferrer and ("agency", rel.conferrer) in nodes:
+                g.add((node, LGKG.conferredBy, nodes[("agency", rel.conferrer)]))
+        if (node, LGKG.evidence, None) not in g:
+            g.add((node, PROV.wasDerivedFrom, report))
+            g.add((node, LGKG.evidence, Literal(rel.evidence)))
+            g.add((node, LGKG.evidenceStart, Literal(rel.start)))
+            g.add((node, LGKG.evidenceEnd, Literal(rel.end)))
+
+
+def build_graph(extractions: Iterable[Extraction], *, gaz: Gazetteer | None = None) -> Graph:
+    """Merge extraction records into one graph.
+
+    Args:
+        extractions: one record per document, in any order.
+        gaz: the gazetteer (the shared one by default).
+
+    Returns:
+        The RDF graph, with the project's prefixes bound.
+    """
+    builder = _Builder(gaz or gazetteer())
+    for ex in sorted(extractions, key=lambda e: e.source):
+        builder.add(ex)
+    return builder.g
+

@@ -1,0 +1,1 @@
+"""Recognisers: pure functions from normalised text and context to mentions and relations."""

@@ -1,0 +1,231 @@
+"""Agencies: a jurisdiction and a body, by productive patterns over body heads.
+
+An agency is a body head (司法局, 人民法院, 调委会 … in ``pipelines/agencies.json``)
+with what stands before it:
+
+* a place the place recogniser found (镇海区司法局, 九龙湖镇调委会);
+* a bare level word (区司法局, 市委, 省司法厅), resolved to the report's own
+  district, city or province — so 区司法局 in 镇海区's report is 镇海区司法局;
+* a coordinated pair of level words (市、区两级司法局): one agency each;
+* for heads that take a proper name (律师事务所, 调解工作室 …), the name itself,
+  quoted or not (“永和”调解工作室 → 永和调解工作室);
+* nothing, for national bodies (司法部, 中央依法治国办).
+
+我局 and 本局 are the issuing agency.
+
+Example:
+    >>> [m.canonical for m in find_agencies("区司法局会同市委政法委", ctx, [])]
+    ['镇海区司法局', '宁波市委政法委']
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+from kg.types import Context, Division, Mention
+
+__all__ = ["find_agencies", "canonical_issuer", "AGENCY_DATA"]
+
+AGENCY_DATA = Path(__file__).resolve().parents[2] / "pipelines" / "agencies.json"
+_LIST_ITEM = re.compile(r"、([\u4e00-\u9fff]{1,6}?(?:局|委|办|中心|联|会|院))(?=[、，,。和及与等])")
+_NAME_CHAR = r"[\u4e00-\u9fffA-Za-z0-9()（）]"
+
+
+@functools.cache
+def _data() -> dict:
+    with open(AGENCY_DATA, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    data = _data()
+    alt = lambda words: "|".join(sorted(map(re.escape, set(words)), key=len, reverse=True))  # noqa: E731
+    heads = re.compile(f"(?:{alt(data['heads'] + data['named_heads'])})")
+    national = re.compile(f"(?:{alt(data['national'])})")
+    pronouns = re.compile(f"(?:{alt(data['pronouns'])})")
+    return heads, national, pronouns
+
+
+def _level_place(level: str, ctx: Context) -> Division | None:
+    """What a bare level word (区, 县, 市, 省 …) means in this report."""
+    district = ctx.district
+    if level in "区县旗" and district is not None:
+        return district
+    if level == "市":
+        if district is not None and district.name.endswith("市"):
+            return district
+        return ctx.city
+    if level == "省":
+        return ctx.province
+    return None
+
+
+def _canonical_head(head: str) -> str:
+    return _data()["canonical"].get(head, head)
+
+
+def _agency(text: str, start: int, end: int, canonical: str, jurisdiction: str = "") -> Mention:
+    return Mention("agency", canonical, text[start:end], "", start, end, "", jurisdiction)
+
+
+def _walk_back(text: str, hs: int, limit: int) -> int | None:
+    """Where a proper name before ``hs`` starts, or None when it does not stand at a boundary."""
+    stop = _data()["stop_chars"]
+    i = hs
+    while i > 0 and re.match(_NAME_CHAR, text[i - 1]) and text[i - 1] not in stop:
+        i -= 1
+        if hs - i > limit:
+            return None
+    return i
+
+
+def _named(text: str, hs: int, he: int, head: str) -> Mention | None:
+    """A proper name before a head: “永和”调解工作室, 浙江同璟律师事务所, 鲤中司法所."""
+    data = _data()
+    quoted = re.search(r"[“\"]([^”\"]{1,10})[”\"]$", text[max(0, hs - 12):hs])
+    if quoted:
+        start, name = hs - len(quoted.group(0)), quoted.group(1)
+    else:
+        limit = 4 if head in data["town_heads"] else 14
+        found = _walk_back(text, hs, limit)
+        if found is None:
+            return None
+        start, name = found, text[found:hs]
+        for word in sorted(data["not_names"], key=len, reverse=True):
+            if name.startswith(word) and len(name) > len(word):
+                start, name = start + len(word), name[len(word):]
+                break
+        if head.endswith("律师事务所"):
+            # A firm's name opens with its province or city: 浙江同璟, 广东铭泓.
+            at = _first_place(name)
+            if at is None:
+                return None
+            start, name = start + at, name[at:]
+    before = text[max(0, start - 6):start]
+    if any(t in before for t in data["triggers"]) or any(w in name for w in data["honour_words"]):
+        return None  # 获评省级“枫桥式”司法所 is an honour
+    if (len(re.findall(r"[\u4e00-\u9fff]", name)) < 2 or re.search(r"[0-9一二三四五六七八九十百千万个家名批]", name)
+            or name in data["not_names"] or any(w in name for w in data["not_names"] if len(w) > 1)):
+        return None
+    return _agency(text, start, he, name + head)
+
+
+@functools.cache
+def _place_prefixes() -> frozenset[str]:
+    from kg.divisions import gazetteer  # noqa: PLC0415
+
+    out = set()
+    for div in gazetteer().by_code.values():
+        if div.level in ("province", "city"):
+            out.update(f for f in (div.name, div.short) if len(f) >= 2)
+    return frozenset(out)
+
+
+def _first_place(name: str) -> int | None:
+    prefixes = _place_prefixes()
+    for i in range(len(name) - 1):
+        if name[i:i + 2] in prefixes or name[i:i + 3] in prefixes:
+            return i
+    return None
+
+
+def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mention]:
+    """Every agency named in ``text``, in order of position.
+
+    Args:
+        text: normalised (Simplified) text.
+        ctx: the report's district, city, province and issuing agency.
+        places: the places found in ``text`` (jurisdictions for agencies).
+    """
+    data = _data()
+    heads, national, pronouns = _patterns()
+    place_end = {m.end: m for m in places}
+    out: list[Mention] = []
+    for m in national.finditer(text):
+        out.append(_agency(text, m.start(), m.end(), m.group()))
+    if ctx.agency:
+        out += [_agency(text, m.start(), m.end(), ctx.agency) for m in pronouns.finditer(text)]
+    if ctx.agency.endswith("司法局"):
+        for short, (level, head) in data["abbreviations"].items():
+            target = _level_place(level, ctx)
+            if target is not None:
+                out += [_agency(text, m.start(), m.end(), target.name + head, target.name)
+                        for m in re.finditer(re.escape(short), text)]
+    named_heads = set(data["named_heads"])
+    party = set(data["party_heads"])
+    party_at = re.compile("|".join(map(re.escape, sorted(party, key=len, reverse=True))))
+    for m in heads.finditer(text):
+        hs, he, head = m.start(), m.end(), m.group()
+        if any(a.start <= hs < a.end for a in out) or head in ("委", "委员会") and party_at.match(text, he):
+            continue
+        committee = ""  # 区委 before a party body: 区委依法治区办, 市委政法委
+        js = hs
+        if head in party and text[hs - 1:hs] == "委":
+            committee, js = "委", hs - 1
+        elif _canonical_head(head) in data["committee_heads"]:
+            committee = "委"  # 区依法治区办 is the committee's office all the same
+        place = place_end.get(js)
+        if place is not None:
+            # A town keeps the form the text gives it: 九龙湖司法所, not 九龙湖镇司法所.
+            prefix = place.canonical if place.code else place.surface
+            out.append(_agency(text, place.start, he, prefix + committee + _canonical_head(head), place.canonical))
+            continue
+        level = text[js - 1:js]
+        coord = re.search(r"((?:[省市区县][、和与及]){1,2}[省市区县])(?:两级|三级)?$", text[max(0, js - 8):js])
+        if coord:
+            for lv in dict.fromkeys(re.findall(r"[省市区县]", coord.group(1))):
+                target = _level_place(lv, ctx)
+                if target is not None:
+                    out.append(_agency(text, js - len(coord.group(0)), he,
+                                       target.name + committee + _canonical_head(head), target.name))
+            continue
+        before_level = text[js - 2] if js >= 2 else ""
+        if level and level in "省市区县旗" and (not before_level or before_level not in data["not_before_level"]):
+            target = _level_place(level, ctx)
+            if target is not None:
+                out.append(_agency(text, js - 1, he, target.name + committee + _canonical_head(head), target.name))
+                continue
+        if head in named_heads:
+            named = _named(text, hs, he, head)
+            if named is not None:
+                out.append(named)
+                continue
+        if ctx.agency and ctx.agency.endswith(head) and head not in ("委", "委员会", "政府") \
+                and not re.match(r"[\u4e00-\u9fff]", text[hs - 1:hs] or " "):
+            out.append(_agency(text, hs, he, ctx.agency))
+    # 区工信局、科创局、工商联: the jurisdiction carries along a list.
+    for a in [a for a in out if a.parent and a.surface[:1] not in "我本"]:
+        pos = a.end
+        while (item := _LIST_ITEM.match(text, pos)) is not None:
+            out.append(_agency(text, item.start(1), item.end(1), a.parent + item.group(1), a.parent))
+            pos = item.end(1)
+    out = list({(a.start, a.end, a.canonical): a for a in out}.values())
+    out.sort(key=lambda a: (a.start, -(a.end - a.start)))
+    kept: list[Mention] = []
+    for a in out:
+        if kept and a.start < kept[-1].end and a.end <= kept[-1].end and a.canonical != kept[-1].canonical \
+                and a.start != kept[-1].start:
+            continue
+        kept.append(a)
+    return kept
+
+
+def canonical_issuer(agency_field: str, title: str, ctx: Context, places_of) -> str:
+    """The canonical name of the issuing agency, from the header field or the title.
+
+    Args:
+        agency_field: 发布机构 as written (区司法局, 鲤城区司法局).
+        title: the report's title.
+        ctx: the report's context (without an agency yet).
+        places_of: a function from text to its place mentions.
+    """
+    for source in (agency_field, title):
+        if source:
+            found = find_agencies(source, ctx, places_of(source))
+            if found:
+                return found[0].canonical
+    return ""

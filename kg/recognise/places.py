@@ -1,0 +1,146 @@
+"""Places: administrative divisions named in a report, checked against the gazetteer.
+
+Provinces, prefecture cities and counties are found anywhere by their full
+names (at each position the longest name wins: 峄城区, not 城区); short forms
+(宁波, 镇海) only for the report's own district, city and province and for
+provinces, where a report uses them freely. Towns and villages are matched
+only inside the reporting district's own subtree, so that the 650 k village
+names of China do not flood the output; a town's short form (九龙湖) counts
+only when the document also names the town in full.
+
+Example:
+    >>> [m.canonical for m in find_places("宁波市镇海区九龙湖镇", ctx)]
+    ['宁波市', '镇海区', '九龙湖镇']
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from kg.divisions import Gazetteer, gazetteer
+from kg.types import Context, Division, Mention
+
+__all__ = ["find_places"]
+
+_SUFFIX_END = re.compile(r"[省市区县旗州盟]|地区")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
+
+
+def _mention(text: str, start: int, end: int, canonical: str, code: str = "", parent: str = "") -> Mention:
+    return Mention("place", canonical, text[start:end], "", start, end, code, parent)
+
+
+def _choose(divs: list[Division], ctx: Context, text: str, gaz: Gazetteer) -> Division | None:
+    """One division among same-named ones: the one in the report's own area, else one the text places."""
+    if len(divs) == 1:
+        return divs[0]
+    for anchor in (ctx.district, ctx.city, ctx.province):
+        if anchor is None:
+            continue
+        inside = [d for d in divs if gaz.contains(anchor, d) or d.code == anchor.code]
+        if len(inside) == 1:
+            return inside[0]
+    placed = [d for d in divs if (p := gaz.parent(d)) is not None and p.name in text]
+    return placed[0] if len(placed) == 1 else None
+
+
+def _divisions(text: str, ctx: Context, gaz: Gazetteer) -> list[Mention]:
+    out: list[Mention] = []
+    for m in _SUFFIX_END.finditer(text):
+        end = m.end()
+        for length in range(12, 1, -1):
+            start = end - length
+            if start < 0:
+                continue
+            name = text[start:end]
+            divs = [d for d in gaz.named(name) if d.name == name or _HAN.match(name[-1]) and name[-1] == d.name[-1]]
+            if not divs:
+                continue
+            if length == 2 and start > 0 and _HAN.match(text[start - 1]):
+                break  # 城区, 新县: two-character names only where they stand apart
+            div = _choose(divs, ctx, text, gaz)
+            if div is not None:
+                out.append(_mention(text, start, end, div.name, div.code))
+            break
+    return out
+
+
+def _short_forms(text: str, ctx: Context, gaz: Gazetteer, taken: list[tuple[int, int]]) -> list[Mention]:
+    wanted: dict[str, Division] = {}
+    for div in (ctx.district, ctx.city, ctx.province):
+        if div is not None and div.short and len(div.short) >= 2:
+            wanted[div.short] = div
+    for code, div in gaz.by_code.items():
+        if div.level == "province" and len(div.short) >= 2:
+            wanted.setdefault(div.short, div)
+    if not wanted:
+        return []
+    pattern = re.compile("|".join(sorted(map(re.escape, wanted), key=len, reverse=True)))
+    out = []
+    for m in pattern.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        div = wanted[m.group()]
+        out.append(_mention(text, m.start(), m.end(), div.name, div.code))
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _subtree_pattern(county_code: str) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """A pattern of the county's towns and villages, and each name's canonical form."""
+    canon: dict[str, str] = {}
+    for town, villages in gazetteer().towns(county_code).items():
+        canon[town] = town
+        for village in villages:
+            if len(village) >= 3:
+                canon.setdefault(village, village)
+    if not canon:
+        return None, canon
+    return re.compile("|".join(sorted(map(re.escape, canon), key=len, reverse=True))), canon
+
+
+def _towns(text: str, ctx: Context) -> list[Mention]:
+    if ctx.district is None:
+        return []
+    pattern, canon = _subtree_pattern(ctx.district.code)
+    if pattern is None:
+        return []
+    out = [_mention(text, m.start(), m.end(), canon[m.group()], parent=ctx.district.name)
+           for m in pattern.finditer(text)]
+    # Short forms of the towns named in full (九龙湖 for 九龙湖镇).
+    shorts = {}
+    for m in out:
+        for suffix in _TOWN_SUFFIXES:
+            if m.canonical.endswith(suffix) and len(m.canonical) - len(suffix) >= 2:
+                shorts[m.canonical[: -len(suffix)]] = m.canonical
+    if shorts:
+        taken = [(m.start, m.end) for m in out]
+        for m in re.finditer("|".join(sorted(map(re.escape, shorts), key=len, reverse=True)), text):
+            if not any(s <= m.start() < e for s, e in taken):
+                out.append(_mention(text, m.start(), m.end(), shorts[m.group()], parent=ctx.district.name))
+    return out
+
+
+def find_places(text: str, ctx: Context, *, gaz: Gazetteer | None = None) -> list[Mention]:
+    """Every place named in ``text``, in order of position.
+
+    Args:
+        text: normalised (Simplified) text.
+        ctx: the report's district, city and province.
+        gaz: the gazetteer (the shared one by default).
+    """
+    gaz = gaz or gazetteer()
+    found = _divisions(text, ctx, gaz)
+    found += _towns(text, ctx)
+    taken = [(m.start, m.end) for m in found]
+    found += _short_forms(text, ctx, gaz, taken)
+    # Longest first at the same start; drop mentions nested inside a longer one of another place.
+    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    out: list[Mention] = []
+    for m in found:
+        if out and m.start < out[-1].end and m.end <= out[-1].end and m.canonical != out[-1].canonical:
+            continue
+        out.append(m)
+    return out

@@ -1,0 +1,36 @@
+"""Shared fixtures: the gazetteer and the pipeline load once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.divisions import Gazetteer, gazetteer
+from kg.extract import context_for
+from kg.types import Context, Metadata
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def gaz() -> Gazetteer:
+    return gazetteer()
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    from kg.pipeline import load_pipeline
+
+    return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def context_of(gaz):
+    """A context for a district given by code, with an issuing agency."""
+
+    def make(code: str, agency_field: str = "区司法局") -> Context:
+        return context_for(Metadata(agency=agency_field, district=gaz.by_code[code]), gaz)
+
+    return make

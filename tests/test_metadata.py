@@ -1,0 +1,71 @@
+import pytest
+
+from kg.metadata import find_title, header_fields, read_metadata, report_year
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("索引号: | 1/2023 | 主题分类: | 司法 |\n成文日期: | 2023-03-22 |\n发布机构: | 区司法局 |",
+         {"agency": "区司法局", "issued": "2023-03-22"}),
+        ("- 发布机构:某某县司法局\n- 公文生成日期:2024-01-31", {"agency": "某某县司法局", "issued": "2024-01-31"}),
+        ("发布机构: 区司法局 成文日期: 2024-03-28", {"agency": "区司法局", "issued": "2024-03-28"}),
+        ("日期:2022-03-22 15:56 来源:某区政府 打印页面", {"agency": "某区政府", "issued": "2022-03-22"}),
+        ("没有表头的一段正文。", {}),
+    ],
+)
+def test_header_fields(text, expected):
+    assert header_fields(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("索引号: 1\n某某县司法局2022年工作总结\n2022年以来……。", "某某县司法局2022年工作总结"),
+        ("一、2023年重点工作完成情况\n正文。", ""),  # a section heading is no title
+        ("关于2023年度某市某区法治政府建设情况的报告\n正文", "关于2023年度某市某区法治政府建设情况的报告"),
+    ],
+)
+def test_find_title(text, title):
+    assert find_title(text) == title
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "issued", "year"),
+    [
+        ("2022年工作总结和2023年工作要点", "", "2023-03-22", 2022),
+        ("关于2015-2020年度法治政府建设有关情况的报告", "", "2021-03-29", 2020),
+        ("", "2021年上半年,区司法局……", "", 2021),
+        ("", "按照《法治政府建设实施纲要(2021—2025年)》要求,2023年,我县……", "2024-01-10", 2023),
+        ("", "今年以来……", "2024-02-01", 2023),  # issued early in a year: reports the year before
+        ("", "今年以来……", "", None),
+    ],
+)
+def test_report_year(title, body, issued, year):
+    assert report_year(title, body, issued) == year
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "code"),
+    [
+        # named only in the signature
+        ("区司法局在区委的领导下开展工作。\n二、下一步计划\n继续努力。\n某县某地\n游仙区司法局\n2020年1月5日",
+         "游仙区", "510704"),
+        # two 江北区: the text's city decides
+        ("关于2023年度宁波市江北区法治政府建设情况的报告\n全区……", "江北区", "330205"),
+        ("重庆市江北区司法局2020年工作总结\n全区……", "江北区", "500105"),
+        # a bare 区司法局 plus the district's short name and its city
+        ("区司法局2022年工作总结\n今年,宁波市法治镇海建设……法治镇海。", "镇海区", "330211"),
+        # short forms of banners and autonomous counties
+        ("东乌旗人民政府关于2020年度法治政府建设情况的报告", "东乌珠穆沁旗", "152525"),
+        # the longest name wins (峄城区, not 城区)
+        ("峄城区司法局2022年度法治政府建设情况的报告", "峄城区", "370404"),
+    ],
+)
+def test_district_resolution(text, name, code):
+    md = read_metadata(text)
+    assert md.district is not None and (md.district.name, md.district.code) == (name, code)
+
+
+def test_no_district_named_stays_unresolved():
+    assert read_metadata("区司法局2022年工作总结\n全区法治建设取得成效。").district is None

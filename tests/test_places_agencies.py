@@ -1,0 +1,65 @@
+"""Places and agencies on sentences written for the tests (districts from several provinces)."""
+
+import pytest
+
+from kg.recognise.agencies import find_agencies
+from kg.recognise.places import find_places
+
+
+def canon(mentions):
+    return [m.canonical for m in mentions]
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "expected"),
+    [
+        ("620102", "兰州市城关区司法局组织开展普法活动。", ["兰州市", "城关区"]),
+        ("450103", "广西壮族自治区南宁市青秀区推进法治建设。", ["广西壮族自治区", "南宁市", "青秀区"]),
+        ("330211", "九龙湖镇与骆驼街道开展联合执法,九龙湖村获评示范村。", ["九龙湖镇", "骆驼街道", "九龙湖村"]),
+        ("330211", "宁波积极推进法治建设。", ["宁波市"]),  # bare name of the report's own city
+        ("620102", "全省全市全区开展普法。", []),  # scopes are no places
+    ],
+)
+def test_places(context_of, code, text, expected):
+    assert canon(find_places(text, context_of(code))) == expected
+
+
+def test_same_named_county_in_own_city_wins(context_of):
+    found = find_places("江北区开展法治宣传。", context_of("330205"))
+    assert [(m.canonical, m.code) for m in found] == [("江北区", "330205")]
+
+
+def test_town_short_form_only_when_named_in_full(context_of):
+    ctx = context_of("330211")
+    assert canon(find_places("九龙湖司法所开展调解。", ctx)) == []
+    assert canon(find_places("九龙湖镇成立调解室,九龙湖司法所开展调解。", ctx)) == ["九龙湖镇", "九龙湖镇"]
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "expected"),
+    [
+        ("620102", "区司法局会同市司法局和省司法厅开展检查。", ["城关区司法局", "兰州市司法局", "甘肃省司法厅"]),
+        ("620102", "在区委区政府的领导下,区委依法治区办统筹推进。", ["城关区委", "城关区政府", "城关区委依法治区办"]),
+        ("620102", "区依法治区办印发工作要点。", ["城关区委依法治区办"]),
+        ("620102", "联系市、区两级司法局开展调研。", ["兰州市司法局", "城关区司法局"]),
+        ("620102", "积极与区工信局、科创局、工商联等部门对接。", ["城关区工信局", "城关区科创局", "城关区工商联"]),
+        ("620102", "我局认真贯彻司法部部署。", ["城关区司法局", "司法部"]),
+        ("450103", "广西壮族自治区南宁市青秀区人民法院审结案件。", ["青秀区人民法院"]),
+        ("450103", "区检察院与区法院联合开展活动。", ["青秀区人民检察院", "青秀区人民法院"]),
+        ("450103", "指导广西桂海律师事务所开展公益服务。", ["广西桂海律师事务所"]),
+        ("450103", "成立“连心”调解工作室,化解纠纷。", ["连心调解工作室"]),
+        ("450103", "全区各部门积极参与。", []),
+        ("450103", "长塘司法所获评省级“枫桥式”司法所。", ["长塘司法所"]),  # the second is an honour
+        ("450103", "共引进3家律师事务所。", []),
+    ],
+)
+def test_agencies(context_of, code, text, expected):
+    ctx = context_of(code)
+    assert canon(find_agencies(text, ctx, find_places(text, ctx))) == expected
+
+
+def test_agency_keeps_its_jurisdiction(context_of):
+    ctx = context_of("620102")
+    text = "区司法局开展工作。"
+    (agency,) = find_agencies(text, ctx, find_places(text, ctx))
+    assert (agency.canonical, agency.parent, agency.surface) == ("城关区司法局", "城关区", "区司法局")

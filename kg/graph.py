@@ -88,11 +88,14 @@ class _Builder:
             self.g.add((node, LGKG.withinPlace, self.division(parent)))
         return node
 
-    def entity(self, m: Mention, district: Division | None) -> URIRef:
+    def entity(self, m: Mention, district: Division | None, codes: dict[str, str]) -> URIRef:
         if m.type == "place" and m.code and m.code in self.gaz.by_code:
             node = self.division(self.gaz.by_code[m.code])
         else:
-            within = district.code if m.type == "place" and district else ""
+            # Towns and villages carry their county's code, agencies their jurisdiction's:
+            # there is a 城关区司法局 in 兰州 and another in 拉萨.
+            within = (district.code if m.type == "place" and district else
+                      codes.get(m.parent, "") if m.type == "agency" else "")
             node = entity_iri(m.type, m.canonical, within=within)
             self.g.add((node, RDF.type, CLASSES[m.type]))
             self.g.add((node, RDFS.label, Literal(m.canonical, lang="zh-Hans")))
@@ -120,14 +123,16 @@ class _Builder:
             g.add((report, LGKG.reportYear, Literal(md.year)))
         if md.district is not None:
             g.add((report, LGKG.reportingDistrict, self.division(md.district)))
+        codes = {m.canonical: m.code for m in ex.mentions if m.type == "place" and m.code}
+        if md.district is not None:
+            codes.update((d.name, d.code) for d in self.gaz.chain(md.district))
         nodes: dict[tuple[str, str], URIRef] = {}
         for m in ex.mentions:
-            node = self.entity(m, md.district)
+            node = self.entity(m, md.district, codes)
             nodes[(m.type, m.canonical)] = node
             g.add((report, LGKG.mentions, node))
-        for m in ex.mentions:
-            if m.type == "agency" and m.parent and ("place", m.parent) in nodes:
-                g.add((nodes[("agency", m.canonical)], LGKG.jurisdiction, nodes[("place", m.parent)]))
+            if m.type == "agency" and codes.get(m.parent) in self.gaz.by_code:
+                g.add((node, LGKG.jurisdiction, self.division(self.gaz.by_code[codes[m.parent]])))
         for rel in ex.relations:
             self.relation(rel, report, nodes, md.district)
 

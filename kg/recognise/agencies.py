@@ -30,7 +30,7 @@ from kg.types import Context, Division, Mention
 __all__ = ["find_agencies", "canonical_issuer", "AGENCY_DATA"]
 
 AGENCY_DATA = Path(__file__).resolve().parents[2] / "pipelines" / "agencies.json"
-_LIST_ITEM = re.compile(r"、([\u4e00-\u9fff]{1,6}?(?:局|委|办|中心|联|会|院))(?=[、，,。和及与等])")
+_LIST_ITEM = re.compile(r"、((?:(?![省市区县旗])[\u4e00-\u9fff]){1,6}?(?:局|委|办|中心|联|会|院))(?=[、，,。和及与等])")
 _NAME_CHAR = r"[\u4e00-\u9fffA-Za-z0-9()（）]"
 
 
@@ -201,6 +201,8 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
     for a in [a for a in out if a.parent and a.surface[:1] not in "我本"]:
         pos = a.end
         while (item := _LIST_ITEM.match(text, pos)) is not None:
+            if any(b.start < item.end(1) and item.start(1) < b.end for b in out):
+                break
             out.append(_agency(text, item.start(1), item.end(1), a.parent + item.group(1), a.parent))
             pos = item.end(1)
     out = list({(a.start, a.end, a.canonical): a for a in out}.values())

@@ -197,6 +197,7 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
         if ctx.agency and ctx.agency.endswith(head) and head not in ("委", "委员会", "政府") \
                 and not re.match(r"[\u4e00-\u9fff]", text[hs - 1:hs] or " "):
             out.append(_agency(text, hs, he, ctx.agency))
+    out += _generic(text, ctx, places, out)
     # 区工信局、科创局、工商联: the jurisdiction carries along a list.
     for a in [a for a in out if a.parent and a.surface[:1] not in "我本"]:
         pos = a.end
@@ -214,6 +215,43 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             continue
         kept.append(a)
     return kept
+
+
+@functools.cache
+def _generic_pattern() -> re.Pattern[str]:
+    heads = sorted(_data()["generic_heads"], key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, heads)))
+
+
+def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention]) -> list[Mention]:
+    """Jurisdiction + a free-form body name + a generic head: 区惠民帮扶中心, 区律师行业党委."""
+    data = _data()
+    place_start = {m.start: m for m in places}
+    out: list[Mention] = []
+    for m in _generic_pattern().finditer(text):
+        hs, he = m.span()
+        if text[he:he + 1] == "组" or any(a.start < he and hs < a.end for a in found + out):
+            continue  # 理论学习中心组 is a study group, not a centre
+        i = _walk_back(text, hs, 12)
+        if i is None or i >= hs - 1:
+            continue
+        place = place_start.get(i)
+        if place is not None and place.code:
+            name, jurisdiction, body_start = place.canonical, place.canonical, place.end
+        elif text[i] in "区县市省旗" and (i == 0 or text[i - 1] not in data["not_before_level"]):
+            target = _level_place(text[i], ctx)
+            if target is None:
+                continue
+            name, jurisdiction, body_start = target.name, target.name, i + 1
+        else:
+            continue
+        body = text[body_start:hs]
+        if not 2 <= len(body) <= 10 or any(w in body for w in data["not_names"] if len(w) > 1) \
+                or any(w in body for w in data["honour_words"]) or re.search(r"[0-9一二三四五六七八九十]", body) \
+                or body.count("(") != body.count(")") or body.count("（") != body.count("）"):
+            continue
+        out.append(_agency(text, i, he, name + body + m.group(), jurisdiction))
+    return out
 
 
 def canonical_issuer(agency_field: str, title: str, ctx: Context, places_of) -> str:

@@ -246,6 +246,8 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
         else:
             continue
         body = text[body_start:hs]
+        if body in data["heads"] or text[he:he + 2] == "工作":
+            continue  # 区政府中心工作: a head and a word, not a body
         if not 2 <= len(body) <= 10 or any(w in body for w in data["not_names"] if len(w) > 1) \
                 or any(w in body for w in data["honour_words"]) or re.search(r"[0-9一二三四五六七八九十]", body) \
                 or body.count("(") != body.count(")") or body.count("（") != body.count("）"):

@@ -29,7 +29,7 @@ from typing import Any
 
 from kg import __version__
 from kg.divisions import gazetteer
-from kg.export import atomic_write, write_graphml, write_json, write_turtle
+from kg.export import atomic_write, write_formats, write_graphml, write_json, write_turtle
 from kg.extract import extract
 from kg.graph import build_graph
 from kg.ingest import iter_files, read_file
@@ -137,7 +137,8 @@ def _run(paths: list[Path], jobs: int, config: str | None) -> Iterator[Extractio
 
 
 def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None = None,
-          config: str | None = None, use_cache: bool = True, quiet: bool = False) -> dict[str, Any]:
+          config: str | None = None, use_cache: bool = True, quiet: bool = False,
+          formats: Iterable[str] = (), validate: bool = False) -> dict[str, Any]:
     """Build the graph of every report under ``paths`` into ``outdir``.
 
     Writes ``graph.ttl``, ``graph.graphml`` and ``report.json`` atomically.
@@ -149,6 +150,8 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
         config: a pipeline config file; the shipped one by default.
         use_cache: reuse extractions stored by earlier builds.
         quiet: no progress bar.
+        formats: extra formats to write (``nt``, ``jsonld``, ``gexf``, ``csv``).
+        validate: check the graph against the SHACL shapes and record the result.
 
     Returns:
         The build report (also written to ``report.json``).
@@ -180,8 +183,15 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
     graph = build_graph(extractions, gaz=gazetteer())
     write_turtle(graph, outdir / "graph.ttl")
     nxg = write_graphml(graph, outdir / "graph.graphml")
+    written = ["graph.ttl", "graph.graphml", *write_formats(graph, nxg, outdir, list(formats)), "report.json"]
     report = _report(files, extractions, skips, len(graph), nxg.number_of_nodes(),
                      time.perf_counter() - started, len(files) - len(todo))
+    report["outputs"] = written
+    if validate:
+        from kg.ontology import validate as shacl  # noqa: PLC0415 - pyshacl is slow to import
+
+        conforms, text = shacl(graph)
+        report["shacl"] = {"conforms": conforms, "report": "" if conforms else text[:20000]}
     write_json(report, outdir / "report.json")
     return report
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from kg import __version__
 from kg.errors import KGError
 
+FORMATS = ("nt", "jsonld", "gexf", "csv")
+
 __all__ = ["main"]
 
 
@@ -21,7 +23,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build  # noqa: PLC0415 - keep `kg --help` fast
 
     report = build(args.paths, args.output, jobs=args.jobs, config=args.config,
-                   use_cache=not args.no_cache, quiet=args.quiet)
+                   use_cache=not args.no_cache, quiet=args.quiet, formats=args.format or (),
+                   validate=args.validate)
     print(f"kg: {report['documents']} documents ({report['from_cache']} from cache), "
           f"{len(report['skipped'])} skipped, districts resolved {report['districts_resolved']}/"
           f"{report['documents']}, {report['triples']} triples in {report['seconds']} s → {args.output}",
@@ -30,7 +33,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(f"kg: skipped {skip['source']}: {skip['reason']}", file=sys.stderr)
     for source in report["unresolved"]:
         print(f"kg: no district resolved for {source}", file=sys.stderr)
-    return 0
+    if "shacl" in report:
+        print(f"kg: SHACL: {'conforms' if report['shacl']['conforms'] else 'does NOT conform (see report.json)'}",
+              file=sys.stderr)
+    return 0 if report.get("shacl", {}).get("conforms", True) else 1
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -60,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--config", default=None, help="pipeline config (default: pipelines/lgkg.cfg)")
     b.add_argument("--no-cache", action="store_true", help="re-extract every file")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--format", action="append", choices=FORMATS,
+                   help="also write this format (repeatable): nt, jsonld, gexf, csv")
+    b.add_argument("--validate", action="store_true", help="check the graph against ontology/shapes.ttl")
     b.set_defaults(func=_cmd_build)
 
     e = sub.add_parser("evaluate", help="score a graph against gold files")

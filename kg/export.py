@@ -21,7 +21,8 @@ from rdflib.namespace import DCTERMS
 
 from kg.vocab import LGKG
 
-__all__ = ["atomic_write", "write_turtle", "write_json", "to_networkx", "write_graphml", "TYPE_COLOURS"]
+__all__ = ["atomic_write", "write_turtle", "write_json", "to_networkx", "write_graphml", "write_gexf",
+           "write_ntriples", "write_jsonld", "write_csv_tables", "FORMATS", "write_formats", "TYPE_COLOURS"]
 
 #: Node type → (r, g, b), read by Gephi and Gephi Lite.
 TYPE_COLOURS = {
@@ -133,3 +134,74 @@ def write_graphml(g: Graph, path: str | Path) -> nx.MultiDiGraph:
     graph = to_networkx(g)
     _write_with(path, lambda fh: nx.write_graphml(graph, fh, named_key_ids=True), "wb")
     return graph
+
+
+def write_gexf(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    """Write the projection as GEXF with ``viz`` colour and size, which Gephi reads natively."""
+    out = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        attrs = {k: v for k, v in data.items() if k not in ("r", "g", "b", "size")}
+        attrs["viz"] = {"color": {"r": data["r"], "g": data["g"], "b": data["b"], "a": 1.0},
+                        "size": data["size"]}
+        out.add_node(node, **attrs)
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        out.add_edge(u, v, key=key, **data)
+    _write_with(path, lambda fh: nx.write_gexf(out, fh), "wb")
+
+
+def write_ntriples(g: Graph, path: str | Path) -> None:
+    """Serialise ``g`` as N-Triples, sorted so that equal graphs give equal files."""
+    lines = sorted(g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines())
+    _write_with(path, lambda fh: fh.write("\n".join(line for line in lines if line) + "\n"))
+
+
+def write_jsonld(g: Graph, path: str | Path) -> None:
+    """Serialise ``g`` as JSON-LD with a context of the project's prefixes."""
+    context = {prefix: str(ns) for prefix, ns in g.namespaces() if prefix in
+               ("lgkg", "lgkgid", "dcterms", "prov", "skos", "rdfs", "xsd")}
+    _write_with(path, lambda fh: g.serialize(fh, format="json-ld", context=context, encoding="utf-8"), "wb")
+
+
+def write_csv_tables(graph: nx.MultiDiGraph, nodes_path: str | Path, edges_path: str | Path) -> None:
+    """Write node and edge tables (Gephi's spreadsheet import reads ``Id``, ``Label``, ``Source``, ``Target``)."""
+    import csv  # noqa: PLC0415
+
+    keys = sorted({k for _, d in graph.nodes(data=True) for k in d} - {"label"})
+
+    def nodes(fh: IO[Any]) -> None:
+        w = csv.writer(fh)
+        w.writerow(["Id", "Label", *keys])
+        for node, data in sorted(graph.nodes(data=True)):
+            w.writerow([node, data["label"], *(data.get(k, "") for k in keys)])
+
+    def edges(fh: IO[Any]) -> None:
+        w = csv.writer(fh)
+        w.writerow(["Source", "Target", "Label"])
+        for u, v, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["label"])):
+            w.writerow([u, v, data["label"]])
+
+    _write_with(nodes_path, nodes)
+    _write_with(edges_path, edges)
+
+
+#: Extra formats ``kg build --format`` can write (Turtle and GraphML are always written).
+FORMATS = ("nt", "jsonld", "gexf", "csv")
+
+
+def write_formats(g: Graph, graph: nx.MultiDiGraph, outdir: Path, formats: list[str]) -> list[str]:
+    """Write the requested extra formats into ``outdir``; return the file names written."""
+    written = []
+    for fmt in formats:
+        if fmt == "nt":
+            write_ntriples(g, outdir / "graph.nt")
+            written.append("graph.nt")
+        elif fmt == "jsonld":
+            write_jsonld(g, outdir / "graph.jsonld")
+            written.append("graph.jsonld")
+        elif fmt == "gexf":
+            write_gexf(graph, outdir / "graph.gexf")
+            written.append("graph.gexf")
+        elif fmt == "csv":
+            write_csv_tables(graph, outdir / "nodes.csv", outdir / "edges.csv")
+            written += ["nodes.csv", "edges.csv"]
+    return written

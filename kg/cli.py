@@ -52,6 +52,48 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_query(args: argparse.Namespace) -> int:
+    from kg.errors import QueryError  # noqa: PLC0415
+    from kg.query import format_rows, list_queries, open_store, resolve_query, run_query  # noqa: PLC0415
+
+    if args.query is None:
+        for name, about in list_queries().items():
+            print(f"{name:26} {about}")
+        return 0
+    bindings = {}
+    for item in args.bind or ():
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            raise QueryError(f"--bind takes NAME=VALUE, got {item!r}")
+        bindings[name.lstrip("?$")] = value
+    text = format_rows(*run_query(open_store(args.graph), resolve_query(args.query), bindings), args.format)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _cmd_shared(args: argparse.Namespace) -> int:
+    from kg.query import open_store  # noqa: PLC0415
+    from kg.shared import draw_matrix, format_shared, shared_programmes  # noqa: PLC0415
+
+    result = shared_programmes(open_store(args.graph))
+    print(format_shared(result))
+    if args.png:
+        path = draw_matrix(result, args.png, font=args.font, all_programmes=args.all)
+        print(f"kg: matrix drawn to {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from kg.serve import serve  # noqa: PLC0415
+
+    try:
+        serve(args.graph, args.host, args.port, quiet=args.quiet,
+              on_ready=lambda url: print(f"kg: serving {url} (read-only; Ctrl-C stops)", file=sys.stderr))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``kg`` command."""
     p = argparse.ArgumentParser(prog="kg", description="Knowledge graphs of legal-governance entities "
@@ -77,6 +119,27 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("-v", "--verbose", action="store_true", help="misses and false hits per document")
     e.add_argument("--json", metavar="FILE", help="also write the scores as JSON")
     e.set_defaults(func=_cmd_evaluate)
+
+    q = sub.add_parser("query", help="run a SPARQL query (text, @file.rq or a shipped query's name)")
+    q.add_argument("graph", help="graph.ttl (or an Oxigraph store folder)")
+    q.add_argument("query", nargs="?", help="the query; leave out to list the shipped queries")
+    q.add_argument("--bind", action="append", metavar="NAME=VALUE", help="bind a variable (repeatable)")
+    q.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    q.set_defaults(func=_cmd_query)
+
+    s = sub.add_parser("shared-programmes", help="programmes run by more than one district")
+    s.add_argument("graph", help="graph.ttl (or an Oxigraph store folder)")
+    s.add_argument("--png", metavar="FILE", help="draw the district × programme matrix")
+    s.add_argument("--all", action="store_true", help="draw every programme, not only shared ones")
+    s.add_argument("--font", help="a CJK font family or file for --png")
+    s.set_defaults(func=_cmd_shared)
+
+    v = sub.add_parser("serve", help="a read-only SPARQL endpoint on localhost")
+    v.add_argument("graph", help="graph.ttl (or an Oxigraph store folder)")
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    v.add_argument("--port", type=int, default=7878)
+    v.add_argument("--quiet", action="store_true", help="no request log")
+    v.set_defaults(func=_cmd_serve)
     return p
 
 

@@ -14,7 +14,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import hashlib
 import importlib.util
 import json
@@ -107,6 +109,8 @@ def load_pipeline(config: str | Path | None = None):
                                        "paths.user_dict": str(user_dictionary())}, interpolate=False)
     nlp = load_model_from_config(cfg, auto_fill=True, validate=True)
     init = cfg.interpolate()["initialize"]["tokenizer"]
-    nlp.tokenizer.initialize(pkuseg_model=init["pkuseg_model"], pkuseg_user_dict=init["pkuseg_user_dict"])
+    # spacy-pkuseg prints a note when it falls back from msgpack to the .pkl features it ships.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        nlp.tokenizer.initialize(pkuseg_model=init["pkuseg_model"], pkuseg_user_dict=init["pkuseg_user_dict"])
     assert spacy  # the import above registers spaCy's own functions
     return nlp

@@ -1,0 +1,456 @@
+"""Honours: titles after conferral triggers, and who received them.
+
+An honour is a title, award or ranking the report says was conferred
+(gold/GUIDELINE.md): it follows a trigger (获评, 被评为, 荣获, 被命名为, 被授予,
+入选, 被表彰为 …), possibly with the conferring body between 被 and the verb
+(被省司法厅命名为) or right after the trigger (获评省司法厅“…”). The title runs
+to the end of its clause and must end with an honour head (先进集体, 示范村,
+司法所, 调委会, 项目, 奖 …) — or, after a strong trigger, carry an honour
+marker (示范, 先进, 优秀 …) — so that a whole clause is never taken for one.
+Targets not yet won (争创, 力争, 申报 …) are skipped.
+
+Canonical names drop quotes, 称号/荣誉称号, counts (1家), years (2019年度) and
+batch words (第三批, 首批), and keep level words: 被命名为“第三批四星级调委会”
+→ 四星级调委会; 全省第三批省级法治示范区 → 省级法治示范区. Honours coordinated
+after the first (被评为A，B / A、B) share its recipients, and elliptical ones
+(全国民主法治示范村2个、省级4个) are spelt out (省级民主法治示范村).
+
+The recipient is the entity closest before the trigger in its clause, with
+those coordinated with it (A、B获评…); a clause that starts with the trigger
+takes the sentence's subject; failing that, 我区/全区 mean the reporting
+district, 我局 (or no subject at all) the issuing agency.
+
+The lists live in ``pipelines/honour_rules.json``.
+
+Example:
+    >>> hs, aw = find_honours("东山司法所获评省级“枫桥式”司法所。", ctx, agencies)
+    >>> hs[0].canonical, aw[0].subject
+    ('省级枫桥式司法所', '东山司法所')
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import KGError
+from kg.recognise.programmes import book_title_spans, sentence_spans
+from kg.types import Context, Mention, Relation
+
+__all__ = ["find_honours", "HONOUR_RULES_PATH"]
+
+HONOUR_RULES_PATH = Path(__file__).resolve().parents[2] / "pipelines" / "honour_rules.json"
+
+_HAN = r"\u4e00-\u9fff"
+_QUOTES = "“”\"‘’「」『』'"
+_PARENS = str.maketrans({"（": "(", "）": ")"})
+_CLAUSE_STOP = "，,。；;：:！？!?\n"
+_CLAUSE_END = re.compile(r"[，,：:。！？；;!?\n]")
+_SENT_YEAR = re.compile(r"(?<![\d\-—–~至到])((?:19|20)\d\d)\s*年(?!度?\s*[-—–~至到])")
+_TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
+_LEAD_FILLER = re.compile(
+    r"^(?:(?:\d{4}年(?:度)?|\d{1,2}月(?:份)?|今年|去年|同年|年内|全年|其中|同时|此外|另外|并|还|也|均|已|先后|"
+    r"成功|再次|又|连续\S{1,3}年|荣|喜|分别|相继|一举)[，,]?)*$")
+_AGENCY_END = re.compile(r"(?:厅|局|部|委|办|政府|委员会|办公室|院|会|组|中心|联)(?:联合|共同|正式)?$")
+_NO_QUOTES = {ord(q): None for q in _QUOTES}
+_TRAILING = re.compile(r"(?:等|之一)$")
+_NOT_A_TITLE = re.compile(r"的|或者|以及|和个人|和单位|等单位")  # a clause, not a name
+_CONJ = re.compile(r"^(?:[、和及与]|以及)$")
+
+
+@dataclass(frozen=True)
+class _Rules:
+    trigger: re.Pattern[str]
+    strong: frozenset[str]
+    not_after: str
+    not_before: re.Pattern[str]
+    target: re.Pattern[str]
+    head: re.Pattern[str]
+    marker: re.Pattern[str]
+    reject: re.Pattern[str]
+    suffix: re.Pattern[str]
+    level: re.Pattern[str]
+    double_level: re.Pattern[str]
+    batch: re.Pattern[str]
+    year: re.Pattern[str]
+    count: re.Pattern[str]
+    conferrer: re.Pattern[str]
+    continuation: re.Pattern[str]
+    elliptic: re.Pattern[str]
+    max_chars: int
+    min_chars: int
+    district_subjects: tuple[str, ...]
+    agency_subjects: tuple[str, ...]
+
+
+def _alt(words) -> str:
+    return "|".join(sorted({re.escape(w) for w in words}, key=len, reverse=True))
+
+
+def _read_rules(path: Path) -> _Rules:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        agent = (f"被(?P<who>[^{re.escape(_CLAUSE_STOP + _QUOTES)}\\s]{{1,{int(d['agent_max_chars'])}}}?)"
+                 f"(?P<verb>{_alt(d['agent_verbs'])})")
+        trigger = re.compile(f"(?P<agent>{agent})|(?P<trig>{_alt(d['strong_triggers'] + d['weak_triggers'])})")
+        levels = _alt(d["level_words"])
+        heads = [h.translate(_PARENS) for h in d["heads"]]
+        rules = _Rules(
+            trigger=trigger,
+            strong=frozenset(d["strong_triggers"]),
+            not_after="".join(d["trigger_not_after"]),
+            not_before=re.compile(f"(?:{_alt(d['trigger_not_before'])})"),
+            target=re.compile(f"(?:{_alt(d['targets'])})"),
+            head=re.compile(f"(?:{_alt(heads)})$"),
+            marker=re.compile(f"(?:{_alt(d['markers'])})"),
+            reject=re.compile(f"(?:{_alt(d['reject_endings'])})$"),
+            suffix=re.compile(f"(?:{_alt(d['strip_suffixes'])})$"),
+            level=re.compile(f"^(?:{levels})"),
+            double_level=re.compile(f"^(?:{levels})(?=(?:{levels}))"),
+            batch=re.compile(d["batch_pattern"]),
+            year=re.compile(d["year_pattern"]),
+            count=re.compile(d["count_pattern"]),
+            conferrer=re.compile(
+                f"[{_HAN}]{{2,12}}?(?:{_alt(d['conferrer_heads'])})(?=[“\"「『‘\\d第首全])"),
+            continuation=re.compile(
+                f"^(?:和|及|以及|并|还)?(?:{levels}|{d['batch_pattern']}|[“\"「『‘]|\\d{{4}}|[省市区县州](?=[{_HAN}]))"),
+            elliptic=re.compile(f"、({levels})\\s*(?:[\\d一二三四五六七八九十两百]+)\\s*[家个所名处项]"),
+            max_chars=int(d["title_max_chars"]),
+            min_chars=int(d["title_min_chars"]),
+            district_subjects=tuple(d["district_subjects"]),
+            agency_subjects=tuple(d["agency_subjects"]),
+        )
+    except OSError as err:
+        raise KGError(f"{path}: cannot read the honour rules ({err}); restore the file from "
+                      f"version control (it ships in pipelines/)") from err
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, re.error) as err:
+        raise KGError(f"{path}: not an honour rules file ({err}); it needs the keys listed in its "
+                      f"_doc (strong_triggers, weak_triggers, heads …) — fix the file and run again") from err
+    return rules
+
+
+@functools.cache
+def _rules(path: Path = HONOUR_RULES_PATH) -> _Rules:
+    return _read_rules(path)
+
+
+def _clause_start(text: str, pos: int, limit: int = 80) -> int:
+    """Where the clause holding ``pos`` starts (after the last ，：。； before it)."""
+    last = None
+    for m in _CLAUSE_END.finditer(text, max(0, pos - limit), pos):
+        last = m.end()
+    return last if last is not None else max(0, pos - limit)
+
+
+# -- titles -----------------------------------------------------------------------
+def _clause_end(text: str, start: int, limit: int) -> int:
+    """End of the clause from ``start``: at punctuation (and 、) outside quotes and brackets."""
+    depth, quoted, i = 0, False, start
+    stop = min(len(text), limit)
+    while i < stop:
+        c = text[i]
+        if c in "(（":
+            depth += 1
+        elif c in ")）":
+            depth = max(0, depth - 1)
+        elif c in "“「『‘":
+            quoted = True
+        elif c in "”」』’":
+            quoted = False
+        elif c == '"':
+            quoted = not quoted
+        elif not quoted and depth == 0 and (c in _CLAUSE_STOP or c == "、"):
+            return i
+        elif c in "。；;\n":
+            return i
+        i += 1
+    return i
+
+
+def _clean(name: str) -> str:
+    """No quotes or blanks, half-width parentheses: 省级“枫桥式”司法所 → 省级枫桥式司法所."""
+    return re.sub(r"\s+", "", name.translate(_PARENS)).translate(_NO_QUOTES)
+
+
+def _trim(text: str, ts: int, te: int, rules: _Rules) -> int:
+    """Drop counts, 称号 and 等 from the end of a title; return its new end."""
+    while te > ts:
+        raw = text[ts:te].rstrip()
+        te = ts + len(raw)
+        raw_q = raw.rstrip(_QUOTES)
+        for pat in (rules.count, rules.suffix, _TRAILING):
+            m = pat.search(raw_q)
+            if m and m.start() > 0:
+                te = ts + m.start()
+                break
+        else:
+            return te
+    return te
+
+
+def _valid(title: str, strong: bool, rules: _Rules) -> bool:
+    core = re.sub(r"\([^()]*\)$", "", title)  # 示范乡镇(街道): the head is before the brackets
+    if not (rules.min_chars <= len(core) <= rules.max_chars) or not re.search(f"[{_HAN}]", core):
+        return False
+    if rules.target.search(title) or "《" in title or rules.reject.search(core) or _NOT_A_TITLE.search(title):
+        return False
+    headed = bool(rules.head.search(core) or rules.head.search(title))
+    if strong:
+        return headed or (bool(rules.marker.search(title)) and len(core) <= 30)
+    return headed and bool(rules.marker.search(title) or rules.level.match(title))
+
+
+def _canonical(title: str, rules: _Rules) -> str:
+    name = _clean(title)
+    name = rules.year.sub("", name)
+    name = rules.batch.sub("", name)
+    name = rules.double_level.sub("", name)
+    return name
+
+
+# -- recipients ---------------------------------------------------------------------
+def _in_books(books: list[tuple[int, int]], e: Mention) -> bool:
+    return any(a <= e.start and e.end <= b for a, b in books)
+
+
+def _closest(text: str, ents: list[Mention], lo: int, hi: int, skip: tuple[int, int] | None,
+             books: list[tuple[int, int]]) -> list[Mention]:
+    """The entity closest before ``hi`` (from ``lo``), with those coordinated with it."""
+    pool = [e for e in ents if e.start >= lo and e.end <= hi and e.type != "honour"
+            and not (skip and e.start >= skip[0] and e.end <= skip[1]) and not _in_books(books, e)]
+    if not pool:
+        return []
+    best = max(pool, key=lambda e: (e.end, -e.start))
+    if best.type == "programme":  # 区司法局推进“XX”工作获评…: the body is the subject
+        opener = min(pool, key=lambda e: (e.start, -e.end))
+        lead = re.sub(r"[，,\s]", "", text[lo:opener.start])
+        if opener.type in ("agency", "place") and opener.end <= best.start and (
+                not lead or _LEAD_FILLER.match(lead)):
+            best = max((e for e in pool if e.start == opener.start), key=lambda e: e.end)
+    out, left = [best], best.start
+    while True:
+        before = [e for e in pool if e.end <= left]
+        if not before:
+            break
+        prev = max(before, key=lambda e: (e.end, -e.start))
+        gap = text[prev.end:left]
+        if gap == "":  # 沙井街道后亭社区: a place before its village is part of the name
+            left = prev.start
+            continue
+        if _CONJ.match(gap.strip()):
+            out.append(prev)
+            left = prev.start
+            continue
+        break
+    return out
+
+
+def _sentence_subject(text: str, ents: list[Mention], s0: int, pos: int,
+                      books: list[tuple[int, int]]) -> list[tuple[str, str]]:
+    """The subject of the sentence: the first agency or place that opens a clause before ``pos``."""
+    for e in ents:
+        if e.start < s0 or e.end > pos or e.type not in ("agency", "place") or _in_books(books, e):
+            continue
+        lead = text[max(s0, _clause_start(text, e.start)):e.start]
+        if not lead.strip() or _LEAD_FILLER.match(re.sub(r"[，,\s]", "", lead)):
+            return [(e.type, e.canonical)]
+    return []
+
+
+def _subject_fallback(text: str, s0: int, pos: int, ctx: Context, rules: _Rules) -> tuple[str, str] | None:
+    lead = text[s0:pos].strip()
+    lead = re.sub(r"^[\s一二三四五六七八九十\d]+[、.．)）]", "", lead).strip()  # 一是、(1)
+    for word in rules.district_subjects:
+        if lead.startswith(word) or re.match(rf"^\S{{0,8}}[，,]?{word}", lead):
+            return ("place", ctx.district.name) if ctx.district else None
+    for word in rules.agency_subjects:
+        if word in lead[:8]:
+            return ("agency", ctx.agency) if ctx.agency else None
+    if _LEAD_FILLER.match(re.sub(r"[，,\s]", "", lead)):  # 获评2019年度…: the report's author
+        if ctx.agency:
+            return "agency", ctx.agency
+        if ctx.district:
+            return "place", ctx.district.name
+    return None
+
+
+def _year(text: str, s0: int, pos: int, title: str, ctx: Context) -> int | None:
+    years = _SENT_YEAR.findall(text, s0, pos)
+    if years:
+        return int(years[-1])
+    m = _TITLE_YEAR.search(title)
+    if m and not re.search(r"\d\s*[-—–~至到]\s*$", title[:m.start()]):
+        return int(m.group(1))
+    return ctx.year
+
+
+def _conferrer(text: str, span: tuple[int, int] | None, ents: list[Mention]) -> str:
+    if span is None:
+        return ""
+    inside = [e for e in ents if e.type == "agency" and e.start >= span[0] and e.end <= span[1]]
+    if inside:
+        return max(inside, key=lambda e: e.end - e.start).canonical
+    return _clean(text[span[0]:span[1]])
+
+
+# -- the recogniser --------------------------------------------------------------------
+def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list[Mention], list[Relation]]:
+    """Honours conferred in ``text`` and the ``awarded`` relations to their recipients.
+
+    Args:
+        text: normalised Simplified text.
+        ctx: the report's context (district, issuing agency, year) for fallbacks.
+        entities: agencies, places and programmes found by the other recognisers.
+
+    Returns:
+        Honour mentions (one per occurrence, ``original`` empty) and one
+        ``awarded`` relation per recipient and honour, the sentence as evidence.
+
+    Example:
+        >>> hs, aw = find_honours("区司法局被省司法厅评为先进集体。", ctx, ents)
+        >>> aw[0].conferrer
+        '浙江省司法厅'
+    """
+    rules = _rules()
+    all_ents = sorted(entities, key=lambda e: (e.start, -e.end))
+    ent_starts = [e.start for e in all_ents]
+    all_books = book_title_spans(text)
+    mentions: list[Mention] = []
+    relations: list[Relation] = []
+    seen: set[tuple[str, str, str, int]] = set()
+    for s0, s1 in sentence_spans(text):
+        if not rules.trigger.search(text, s0, s1):
+            continue
+        sent_recipients: list[tuple[str, str]] = []
+        # only what lies in this sentence: the scans below stay local
+        ents = all_ents[bisect.bisect_left(ent_starts, s0):bisect.bisect_left(ent_starts, s1)]
+        books = [(a, b) for a, b in all_books if a < s1 and b > s0] if all_books else []
+        cursor = s0
+        for trig in rules.trigger.finditer(text, s0, s1):
+            if trig.start() < cursor:
+                continue
+            found = _conferral(text, trig, s0, s1, rules, books, ents)
+            if found is None:
+                continue
+            titles, conf_span, title_end = found
+            cursor = title_end
+            pos = trig.start()
+            if conf_span and text[conf_span[0] - 1] == "被":
+                pos = min(pos, conf_span[0] - 1)  # the recipient stands before 被
+            clause_start = max(s0, _clause_start(text, pos))
+            recips = [(e.type, e.canonical) for e in
+                      reversed(_closest(text, ents, clause_start, pos, conf_span, books))]
+            lead_text = re.sub(r"[，,\s]", "", text[clause_start:pos])
+            tally = any(t[3] for t in titles)
+            if not recips and not tally and (not lead_text or _LEAD_FILLER.match(lead_text)) and clause_start > s0:
+                recips = list(sent_recipients) or _sentence_subject(text, ents, s0, pos, books)
+            if not recips and not tally:
+                fb = _subject_fallback(text, s0, pos, ctx, rules)
+                recips = [fb] if fb else []
+            sent_recipients = recips or sent_recipients
+            conferrer = _conferrer(text, conf_span, ents)
+            evidence = text[s0:s1].strip()
+            lead = len(text[s0:s1]) - len(text[s0:s1].lstrip())
+            for ts, te, canonical, _ in titles:
+                mentions.append(Mention("honour", canonical, text[ts:te], "", ts, te))
+                year = _year(text, s0, pos, text[ts:te], ctx)
+                for stype, subject in recips:
+                    key = (stype, subject, canonical, s0)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    relations.append(Relation("awarded", stype, subject, canonical, evidence,
+                                              s0 + lead, s0 + lead + len(evidence), year, conferrer))
+    return mentions, relations
+
+
+def _conferral(text: str, trig: re.Match, s0: int, s1: int, rules: _Rules,
+               books: list[tuple[int, int]], ents: list[Mention]):
+    """What one trigger confers: (titles, conferrer span or None, end of the last title) or None.
+
+    Each title is ``(start, end, canonical, tally)``.
+    """
+    if trig.group("agent"):
+        verb, strong = trig.group("verb"), True
+        conf_span = trig.span("who")
+        if not _AGENCY_END.search(trig.group("who")):
+            if trig.group("who") not in ("评", "评选", "授", "命名"):
+                return None
+            conf_span = None
+    else:
+        verb = trig.group("trig")
+        strong, conf_span = verb in rules.strong, None
+        if trig.start() > 0 and text[trig.start() - 1] in rules.not_after and verb.startswith(("获", "评")):
+            return None
+        if rules.not_before.match(text, trig.start() + len(verb) - 1 if verb == "获得" else trig.end()):
+            return None
+    clause_start = max(s0, _clause_start(text, trig.start()))
+    clause = text[clause_start:trig.start()]
+    if rules.target.search(clause):
+        return None  # 力争获评…: a target, not a conferral
+    if conf_span is None and not trig.group("agent"):
+        by = clause.rfind("被")  # 被司法部、全国普法办联合评为: the bodies after 被 confer
+        if by >= 0 and _AGENCY_END.search(clause[by + 1:]):
+            conf_span = (clause_start + by + 1, trig.start())
+    ts = trig.end()
+    while ts < s1 and text[ts].isspace():
+        ts += 1
+    if ts >= s1 or text[ts] == "《" or any(a <= ts < b for a, b in books):
+        return None
+    # the conferring body may follow the trigger: 获评省司法厅“…”
+    ent = next((e for e in ents if e.type == "agency" and e.start == ts
+                and re.match(r"[“\"「『‘\d第首全]", text[e.end:e.end + 1])), None)
+    if ent is not None:
+        conf_span, ts = (ent.start, ent.end), ent.end
+    else:
+        m = rules.conferrer.match(text, ts)
+        if m:
+            conf_span, ts = (m.start(), m.end()), m.end()
+    titles = []
+    te = _clause_end(text, ts, min(s1, ts + rules.max_chars + 12))
+    first = _title(text, ts, te, strong, rules)
+    if first is None:
+        return None
+    titles.append(first)
+    end = te
+    # elliptical: 全国民主法治示范村2个、省级4个、市级6个
+    level = rules.level.match(first[2])
+    while level and end < s1:
+        m = rules.elliptic.match(text, end)
+        if not m:
+            break
+        body = first[2][level.end():]
+        titles.append((m.start(1), m.end(1), m.group(1) + body, True))
+        end = m.end()
+    # coordinated: 被评为A，B / A、B
+    while end < s1 and text[end] in "，,、":
+        ns = end + 1
+        seg_end = _clause_end(text, ns, min(s1, ns + rules.max_chars + 12))
+        seg = text[ns:seg_end]
+        if not rules.continuation.match(seg) or rules.trigger.search(seg) or rules.target.search(seg):
+            break
+        lead = re.match(r"^(?:和|及|以及|并|还)", seg)
+        nxt = _title(text, ns + (lead.end() if lead else 0), seg_end, True, rules)
+        if nxt is None:
+            break
+        titles.append(nxt)
+        end = seg_end
+    return titles, conf_span, end
+
+
+def _title(text: str, ts: int, te: int, strong: bool, rules: _Rules) -> tuple[int, int, str, bool] | None:
+    """A title from ``ts`` to ``te``: (start, end, canonical, whether it was a tally such as 1家)."""
+    tally = bool(rules.count.search(text[ts:te].rstrip()))
+    te = _trim(text, ts, te, rules)
+    raw = text[ts:te]
+    name = _clean(raw).strip("、")
+    if not _valid(name, strong, rules):
+        return None
+    canonical = _canonical(raw, rules)
+    if not _valid(canonical, True, rules) and not rules.head.search(re.sub(r"\([^()]*\)$", "", canonical)):
+        return None
+    return ts, te, canonical, tally

@@ -1,0 +1,212 @@
+"""Programme recognition and ``runs`` on sentences written for these tests."""
+
+from __future__ import annotations
+
+import json
+
+import opencc
+import pytest
+
+from kg.errors import KGError
+from kg.recognise import programmes as P
+from kg.recognise.programmes import find_programmes, programme_runs, sentence_spans
+from kg.types import Context, Division
+
+DISTRICT = Division("320115", "江宁区", "江宁", "county", "320100")
+CITY = Division("320100", "南京市", "南京", "city", "320000")
+PROVINCE = Division("320000", "江苏省", "江苏", "province")
+CTX = Context(district=DISTRICT, city=CITY, province=PROVINCE, agency="江宁区司法局", year=2023)
+
+
+def names(text: str) -> list[str]:
+    return [m.canonical for m in find_programmes(text, CTX)]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("深入实施“八五”普法规划", "八五普法"),
+        ("全面完成“七五”普法总结验收", "七五普法"),
+        ("六五普法期间", "六五普法"),
+        ("坚持和发展新时代“枫桥经验”", "枫桥经验"),
+        ("推进“一社区一法律顾问”工作", "一村(居)一法律顾问"),
+        ("全面落实一村（居）一法律顾问制度", "一村(居)一法律顾问"),
+        ("开通12348法律咨询热线", "12348公共法律服务热线"),
+        ("优化“12348”公共法律服务热线服务", "12348公共法律服务热线"),
+        ("用好12348热线", "12348公共法律服务热线"),
+        ("全面推行行政执法“三项制度”", "行政执法三项制度"),
+        ("推行“双随机、一公开”监管", "双随机一公开"),
+        ("落实“谁执法、谁普法”责任", "谁执法谁普法"),
+        ("全面推开“大综合一体化”行政执法改革", "大综合一体化行政执法改革"),
+        ("深入开展“我为群众办实事”实践活动，", "我为群众办实事实践活动"),
+        ("常态化开展扫黑除恶斗争", "扫黑除恶专项斗争"),
+        ("组织开展民法典宣传月活动", "民法典宣传月"),
+        ("开展宪法宣传周系列活动", "宪法宣传周"),
+        ("构建15分钟公共法律服务圈", "15分钟公共法律服务圈"),
+        ("深入开展法律“七进”活动", "法律七进"),
+        ("实施“法律明白人”培养工程", "法律明白人培育"),
+        ("为中小企业开展法治体检", "法治体检"),
+        ("坚持以案释法", "以案释法"),
+        ("推进智慧矫正中心建设", "智慧矫正"),
+        ("深化“放管服”改革", "放管服改革"),
+        ("深入开展民主法治示范村（社区）创建", "民主法治示范村创建"),
+        ("启动全国法治政府建设示范区创建", "法治政府建设示范创建"),
+        ("扎实开展党史学习教育", "党史学习教育"),
+        ("推动法律进企业", "法律进企业"),
+    ],
+)
+def test_lexicon_variants(text: str, canonical: str) -> None:
+    assert canonical in names(text)
+
+
+def test_traditional_text_once_converted() -> None:
+    text = opencc.OpenCC("t2s").convert("堅持和發展新時代“楓橋經驗”")
+    assert names(text) == ["枫桥经验"]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("组织开展“护企安商、法润民生”专项行动", "护企安商、法润民生专项行动"),
+        ("部署“清朗校园”集中行动", "清朗校园集中行动"),
+        ("打造“和美”调解品牌", "和美调解品牌"),
+        ("推出“法韵乡音”普法品牌", "法韵乡音"),
+        ("上线“智慧普法”平台", "智慧普法平台"),
+        ("推广“五步调解”工作法", "五步调解工作法"),
+        ("建立“三色预警”工作机制", "三色预警工作机制"),
+        ("实施“百名律师助百村”工程", "百名律师助百村工程"),
+        ("开展“送法下乡”活动30场", "送法下乡"),
+        ("开发“e法通”小程序", "e法通"),
+        ("持续开展“法润万家”，受众10万人次", "法润万家"),
+        ("推出“乡村说法”", "乡村说法"),
+        ("组织开展为期三个月的电信网络诈骗打击整治专项行动", "电信网络诈骗打击整治专项行动"),
+        ("启动农村法治带头人培育工程", "农村法治带头人培育工程"),
+        ("开展「法治进万家」宣传活动", "法治进万家"),
+    ],
+)
+def test_quoted_and_open_class_programmes(text: str, canonical: str) -> None:
+    assert canonical in names(text)
+
+
+def test_coordinated_quotes_share_the_head() -> None:
+    assert names("打造“清风”“暖阳”系列调解品牌") == ["清风调解品牌", "暖阳调解品牌"]
+
+
+def test_one_canonical_for_a_name_with_and_without_its_head() -> None:
+    text = "组织实施“法护营商”专项行动。持续推进“法护营商”，成效明显。“法护营商”专项行动获好评。"
+    assert set(names(text)) == {"法护营商专项行动"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "印发《关于开展“法治护航”专项行动的通知》",  # a document title
+        "制定《八五普法规划》",
+        "深入学习贯彻“习近平法治思想”",  # ideology
+        "坚决做到“两个维护”",
+        "推动“关键少数”带头学法",
+        "全面推进“法治江宁”建设",  # a slogan of a place
+        "获评全省“枫桥式”司法所",  # an honour's part
+        "开展法治宣传教育活动",  # generic, no name
+        "成立“老兵调解”工作室",  # a body
+        "打造“青少年法治教育基地”",  # a site
+        "探索“定制化”服务模式",  # a manner
+        "推进重点领域改革",
+        "开展“事前、事中、事后”监管",
+        "全年安排“联合检查”计划50个",  # a count of items, not a plan
+    ],
+)
+def test_not_programmes(text: str) -> None:
+    assert names(text) == []
+
+
+def test_mentions_carry_offsets_and_surface() -> None:
+    text = "一是深入实施“八五”普法规划。"
+    [m] = find_programmes(text, CTX)
+    assert (m.type, m.surface, m.original) == ("programme", text[m.start:m.end], "")
+    assert m.surface == "“八五”普法"
+
+
+@pytest.mark.parametrize(
+    ("text", "run"),
+    [
+        ("我区深入开展“法润乡村”专项行动。", True),
+        ("区司法局持续推进“一村(居)一法律顾问”。", True),
+        ("全面推广南京市“宁法通”平台。", True),  # the report's own city
+        ("组织干部赴外地学习借鉴“百姓说事”经验。", False),
+        ("赴先进地区参观“法治小院”平台。", False),
+        ("杭州市推广的“民情通”平台在全国得到认可。", False),
+    ],
+)
+def test_runs_unless_another_place_or_study(text: str, run: bool) -> None:
+    progs = find_programmes(text, CTX)
+    assert progs
+    rels = programme_runs(text, CTX, progs)
+    assert bool(rels) is run
+
+
+def test_runs_one_relation_per_programme_with_first_sentence() -> None:
+    text = "一、总体情况\n学习借鉴外地“百姓说事”经验。我区推行“百姓说事”经验；全面实施“八五”普法规划。“八五”普法成效明显。"
+    rels = programme_runs(text, CTX, find_programmes(text, CTX))
+    assert [(r.kind, r.subject_type, r.subject, r.object) for r in rels] == [
+        ("runs", "place", "江宁区", "百姓说事经验"),
+        ("runs", "place", "江宁区", "八五普法"),
+    ]
+    for r in rels:
+        assert text[r.start:r.end] == r.evidence
+    assert rels[0].evidence == "我区推行“百姓说事”经验；"
+
+
+@pytest.mark.parametrize(
+    ("ctx", "subject"),
+    [
+        (Context(agency="某县司法局"), ("agency", "某县司法局")),
+        (Context(), None),
+    ],
+)
+def test_runs_subject_without_district(ctx: Context, subject) -> None:
+    text = "深入实施“八五”普法规划。"
+    rels = programme_runs(text, ctx, find_programmes(text, ctx))
+    assert ([(r.subject_type, r.subject) for r in rels][:1] or [None])[0] == subject
+
+
+def test_sentence_spans() -> None:
+    assert sentence_spans("甲。乙；\n丙") == [(0, 2), (2, 4), (5, 6)]
+
+
+def test_speed_is_linear_enough() -> None:
+    text = "全区深入开展“法润乡村”专项行动，落实“谁执法谁普法”责任制，获评省级“枫桥式”司法所。" * 2000
+    assert len(find_programmes(text, CTX)) == 4000
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ('{"canonical": "八五普法"}\n', "line 1"),
+        ("not json\n", "line 1"),
+        ('{"canonical": "X", "patterns": ["(unclosed"]}\n', "line 1"),
+    ],
+)
+def test_bad_lexicon_names_file_and_line(tmp_path, content: str, match: str) -> None:
+    path = tmp_path / "programmes.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(KGError, match=match) as err:
+        P._read_lexicon(path)
+    assert str(path) in str(err.value)
+
+
+def test_missing_lexicon(tmp_path) -> None:
+    with pytest.raises(KGError, match="cannot read the programme lexicon"):
+        P._read_lexicon(tmp_path / "absent.jsonl")
+
+
+def test_bad_rules(tmp_path) -> None:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps({"quote_pairs": []}), encoding="utf-8")
+    with pytest.raises(KGError, match="not a programme rules file"):
+        P._read_rules(path)
+
+
+def test_shipped_data_loads() -> None:
+    assert P._lexicon().literal["八五普法"] == "八五普法"
+    assert "专项行动" in P._rules().keep_heads

@@ -45,7 +45,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     data = _data()
     alt = lambda words: "|".join(sorted(map(re.escape, set(words)), key=len, reverse=True))  # noqa: E731
     heads = re.compile(f"(?:{alt(data['heads'] + data['named_heads'])})")
-    national = re.compile(f"(?:{alt(data['national'])})")
+    national = re.compile(f"(?:{alt(data['national'] + list(data['national_aliases']))})")
     pronouns = re.compile(f"(?:{alt(data['pronouns'])})")
     return heads, national, pronouns
 
@@ -86,15 +86,18 @@ def _walk_back(text: str, hs: int, limit: int) -> int | None:
 def _named(text: str, hs: int, he: int, head: str) -> Mention | None:
     """A proper name before a head: “永和”调解工作室, 浙江同璟律师事务所, 鲤中司法所."""
     data = _data()
-    quoted = re.search(r"[“\"]([^”\"]{1,10})[”\"]$", text[max(0, hs - 12):hs])
+    quoted = re.search(r"[“\"]([^”\"]{1,10})[”\"]([\u4e00-\u9fff]{0,4})$", text[max(0, hs - 16):hs])
     if quoted:
-        start, name = hs - len(quoted.group(0)), quoted.group(1)
+        start, name = hs - len(quoted.group(0)), quoted.group(1) + quoted.group(2)
     else:
         limit = 4 if head in data["town_heads"] else 14
         found = _walk_back(text, hs, limit)
         if found is None:
             return None
         start, name = found, text[found:hs]
+        opener = re.match(rf"^.*(?:{'|'.join(data['opener_verbs'])})", name)
+        if opener:
+            start, name = start + opener.end(), name[opener.end():]
         for word in sorted(data["not_names"], key=len, reverse=True):
             if name.startswith(word) and len(name) > len(word):
                 start, name = start + len(word), name[len(word):]
@@ -104,7 +107,10 @@ def _named(text: str, hs: int, he: int, head: str) -> Mention | None:
             at = _first_place(name)
             if at is None:
                 return None
-            start, name = start + at, name[at:]
+            if "(" not in name[:at] and "（" not in name[:at]:
+                start, name = start + at, name[at:]  # else 浙杭(宁波): the place is in the brackets
+    if name in data["generic_names"]:
+        return None  # 律师调解室, 普法工作室: a kind of room, not a named one
     before = text[max(0, start - 6):start]
     if any(t in before for t in data["triggers"]) or any(w in name for w in data["honour_words"]):
         return None  # 获评省级“枫桥式”司法所 is an honour
@@ -146,7 +152,8 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
     place_end = {m.end: m for m in places}
     out: list[Mention] = []
     for m in national.finditer(text):
-        out.append(_agency(text, m.start(), m.end(), m.group()))
+        if text[m.end():m.end() + 1] != "门":  # 公安部门 is a class of departments
+            out.append(_agency(text, m.start(), m.end(), data["national_aliases"].get(m.group(), m.group())))
     if ctx.agency:
         out += [_agency(text, m.start(), m.end(), ctx.agency) for m in pronouns.finditer(text)]
     if ctx.agency.endswith("司法局"):
@@ -170,9 +177,11 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             committee = "委"  # 区依法治区办 is the committee's office all the same
         place = place_end.get(js)
         if place is not None:
-            # A town keeps the form the text gives it: 九龙湖司法所, not 九龙湖镇司法所.
-            prefix = place.canonical if place.code else place.surface
-            out.append(_agency(text, place.start, he, prefix + committee + _canonical_head(head), place.canonical))
+            # A town, and a named body, keep the form the text gives: 九龙湖司法所, 宝安公证处.
+            prefix = place.canonical if place.code and head not in named_heads else place.surface
+            league = next((p for p in data["party_prefixes"] if text[:place.start].endswith(p)), "")
+            start = place.start - len(league)
+            out.append(_agency(text, start, he, league + prefix + committee + _canonical_head(head), place.canonical))
             continue
         level = text[js - 1:js]
         coord = re.search(r"((?:[省市区县][、和与及]){1,2}[省市区县])(?:两级|三级)?$", text[max(0, js - 8):js])
@@ -198,6 +207,9 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
                 and not re.match(r"[\u4e00-\u9fff]", text[hs - 1:hs] or " "):
             out.append(_agency(text, hs, he, ctx.agency))
     out += _generic(text, ctx, places, out)
+    out += _sub_bodies(text, out)
+    titles = [(m.start(), m.end()) for m in re.finditer(r"《[^》]{0,80}》", text)]
+    out = [a for a in out if not any(s < a.start and a.end < e for s, e in titles)]
     # 区工信局、科创局、工商联: the jurisdiction carries along a list.
     for a in [a for a in out if a.parent and a.surface[:1] not in "我本"]:
         pos = a.end
@@ -215,6 +227,24 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             continue
         kept.append(a)
     return kept
+
+
+def _sub_bodies(text: str, found: list[Mention]) -> list[Mention]:
+    """An agency followed by a body of its own: 律师协会镇海分会, 人民法院金融调处中心."""
+    data = _data()
+    heads = "|".join(map(re.escape, sorted(data["sub_bodies"], key=len, reverse=True)))
+    pattern = re.compile(rf"((?:(?![的和与及、，。；])[\u4e00-\u9fff]){{0,10}}?(?:{heads}))")
+    out = []
+    for a in found:
+        m = pattern.match(text, a.end)
+        if m is None:
+            continue
+        body = m.group(1)
+        if any(body.startswith(w) for w in data["not_names"]) or any(v in body for v in data["opener_verbs"]) \
+                or text[m.end():m.end() + 1] == "组":
+            continue
+        out.append(_agency(text, a.start, m.end(), a.canonical + body, a.parent))
+    return out
 
 
 @functools.cache
@@ -248,7 +278,7 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
         body = text[body_start:hs]
         if body in data["heads"] or text[he:he + 2] == "工作":
             continue  # 区政府中心工作: a head and a word, not a body
-        if not 2 <= len(body) <= 10 or any(w in body for w in data["not_names"] if len(w) > 1) \
+        if not 2 <= len(body) <= 10 or any(body.startswith(w) for w in data["not_names"]) \
                 or any(w in body for w in data["honour_words"]) or re.search(r"[0-9一二三四五六七八九十]", body) \
                 or body.count("(") != body.count(")") or body.count("（") != body.count("）"):
             continue

@@ -184,6 +184,11 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             out.append(_agency(text, start, he, league + prefix + committee + _canonical_head(head), place.canonical))
             continue
         level = text[js - 1:js]
+        if text[max(0, js - 3):js] in ("自治区", "自治州"):  # 自治区司法厅: the province, not the district
+            target = ctx.province if text[js - 3:js] == "自治区" else ctx.city
+            if target is not None:
+                out.append(_agency(text, js - 3, he, target.name + committee + _canonical_head(head), target.name))
+            continue
         coord = re.search(r"((?:[省市区县][、和与及]){1,2}[省市区县])(?:两级|三级)?$", text[max(0, js - 8):js])
         if coord:
             for lv in dict.fromkeys(re.findall(r"[省市区县]", coord.group(1))):
@@ -233,15 +238,17 @@ def _sub_bodies(text: str, found: list[Mention]) -> list[Mention]:
     """An agency followed by a body of its own: 律师协会镇海分会, 人民法院金融调处中心."""
     data = _data()
     heads = "|".join(map(re.escape, sorted(data["sub_bodies"], key=len, reverse=True)))
-    pattern = re.compile(rf"((?:(?![的和与及、，。；])[\u4e00-\u9fff]){{0,10}}?(?:{heads}))")
+    stop = re.escape(data["stop_chars"])
+    pattern = re.compile(rf"((?:(?![{stop}、，。；])[\u4e00-\u9fff]){{0,10}}?({heads}))")
     out = []
     for a in found:
         m = pattern.match(text, a.end)
         if m is None:
             continue
-        body = m.group(1)
+        body, head = m.group(1), m.group(2)
         if any(body.startswith(w) for w in data["not_names"]) or any(v in body for v in data["opener_verbs"]) \
-                or text[m.end():m.end() + 1] == "组":
+                or text[m.end():m.end() + 1] == "组" or text[m.end():m.end() + 2] == "工作" \
+                or head in ("中心", "研究院") and len(body) - len(head) < 2:
             continue
         out.append(_agency(text, a.start, m.end(), a.canonical + body, a.parent))
     return out

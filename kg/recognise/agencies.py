@@ -31,6 +31,8 @@ __all__ = ["find_agencies", "canonical_issuer", "AGENCY_DATA"]
 
 AGENCY_DATA = Path(__file__).resolve().parents[2] / "pipelines" / "agencies.json"
 _LIST_ITEM = re.compile(r"、((?:(?![省市区县旗])[\u4e00-\u9fff]){1,6}?(?:局|委|办|中心|联|会|院))(?=[、，,。和及与等])")
+# A count or a batch (3家, 四个, 第二批) is no name; a numeral inside one (九龙湖) is.
+_COUNTED = re.compile(r"[0-9]|^[一二三四五六七八九十百千万两多几]+[个家名批所项类]|^第|[个家名批]$")
 _NAME_CHAR = r"[\u4e00-\u9fffA-Za-z0-9()（）]"
 
 
@@ -114,7 +116,7 @@ def _named(text: str, hs: int, he: int, head: str) -> Mention | None:
     before = text[max(0, start - 6):start]
     if any(t in before for t in data["triggers"]) or any(w in name for w in data["honour_words"]):
         return None  # 获评省级“枫桥式”司法所 is an honour
-    if (len(re.findall(r"[\u4e00-\u9fff]", name)) < 2 or re.search(r"[0-9一二三四五六七八九十百千万个家名批]", name)
+    if (len(re.findall(r"[\u4e00-\u9fff]", name)) < 2 or _COUNTED.search(name)
             or name in data["not_names"] or any(w in name for w in data["not_names"] if len(w) > 1)):
         return None
     return _agency(text, start, he, name + head)

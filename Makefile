@@ -17,6 +17,8 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet --no-deps jionlp==1.5.31
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(MAKE) --no-print-directory fonts
+	# graphology-graphml, the GraphML parser of Gephi Lite, for the export tests.
+	cd tests/js && npm ci --silent --no-audit --no-fund
 	touch $(STAMP)
 
 # A CJK font for `kg shared-programmes --png` (Debian's fonts-wqy-microhei).

@@ -97,11 +97,14 @@ def to_networkx(g: Graph) -> nx.MultiDiGraph:
             if isinstance(year, Literal):
                 attrs["year"] = int(year.toPython())
             out.add_node(str(node), **attrs)
+    # Edge keys become GraphML edge ids, which graphology (Gephi Lite) needs unique across the file.
+    count = 0
     for pred in _EDGES:
         name = str(pred).rsplit("#", 1)[-1]
         for s, o in sorted(g.subject_objects(pred)):
             if str(s) in out and str(o) in out:
-                out.add_edge(str(s), str(o), key=name, label=name)
+                out.add_edge(str(s), str(o), key=f"e{count}", label=name)
+                count += 1
     _add_province(out, g)
     for node, deg in out.degree():
         out.nodes[node]["degree"] = int(deg)

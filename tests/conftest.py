@@ -34,3 +34,13 @@ def context_of(gaz):
         return context_for(Metadata(agency=agency_field, district=gaz.by_code[code]), gaz)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def seeds_out(tmp_path_factory):
+    """The seeds built once: (output folder, build report)."""
+    from kg.build import build
+
+    out = tmp_path_factory.mktemp("seeds")
+    report = build([SEEDS], out, jobs=1, quiet=True)
+    return out, report

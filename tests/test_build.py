@@ -13,13 +13,6 @@ from kg.ontology import validate
 from conftest import SEEDS
 
 
-@pytest.fixture(scope="session")
-def seeds_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("seeds")
-    report = build([SEEDS], out, jobs=1, quiet=True)
-    return out, report
-
-
 SEED_DISTRICTS = {
     "000_56af94ac1350a89a": ("镇海区", "330211", 2022),
     "001_9cb749d2ab4cd0fc": ("鲤城区", "350502", 2023),

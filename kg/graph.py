@@ -68,6 +68,15 @@ def bind_prefixes(g: Graph) -> Graph:
     return g
 
 
+def _jurisdiction_code(m: Mention, codes: dict[str, str]) -> str:
+    """The code of the place an agency serves: its recorded jurisdiction, else the
+    longest place name its canonical name starts with (我局 → 镇海区司法局 → 镇海区)."""
+    if m.parent in codes:
+        return codes[m.parent]
+    prefixes = [name for name in codes if m.canonical.startswith(name)]
+    return codes[max(prefixes, key=len)] if prefixes else ""
+
+
 class _Builder:
     def __init__(self, gaz: Gazetteer) -> None:
         self.gaz = gaz
@@ -95,7 +104,7 @@ class _Builder:
             # Towns and villages carry their county's code, agencies their jurisdiction's:
             # there is a 城关区司法局 in 兰州 and another in 拉萨.
             within = (district.code if m.type == "place" and district else
-                      codes.get(m.parent, "") if m.type == "agency" else "")
+                      _jurisdiction_code(m, codes) if m.type == "agency" else "")
             node = entity_iri(m.type, m.canonical, within=within)
             self.g.add((node, RDF.type, CLASSES[m.type]))
             self.g.add((node, RDFS.label, Literal(m.canonical, lang="zh-Hans")))
@@ -131,8 +140,9 @@ class _Builder:
             node = self.entity(m, md.district, codes)
             nodes[(m.type, m.canonical)] = node
             g.add((report, LGKG.mentions, node))
-            if m.type == "agency" and codes.get(m.parent) in self.gaz.by_code:
-                g.add((node, LGKG.jurisdiction, self.division(self.gaz.by_code[codes[m.parent]])))
+            code = _jurisdiction_code(m, codes) if m.type == "agency" else ""
+            if code in self.gaz.by_code:
+                g.add((node, LGKG.jurisdiction, self.division(self.gaz.by_code[code])))
         for rel in ex.relations:
             self.relation(rel, report, nodes, md.district)
 

@@ -183,6 +183,9 @@ def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None)
     return str(term)
 
 
+_BIND_LANG = re.compile(r"^#@bind\s+(\w+)\s+([A-Za-z]+(?:-[A-Za-z0-9]+)*)\s*$", re.M)
+
+
 def _projected(store: ox.Store, query: str) -> str:
     try:
         result = store.query(query)
@@ -224,7 +227,14 @@ def run_query(store: ox.Store, query: str, bindings: Mapping[str, str] | None = 
         have = ", ".join(f"?{v}" for v in known) or "none"
         raise QueryError(f"--bind {unknown[0]}: the query has no variable ?{unknown[0].lstrip('?$')}; "
                          f"its variables are {have}")
-    substitutions = {ox.Variable(name.lstrip("?$")): ox.Literal(value) for name, value in bindings.items()}
+    langs = dict(_BIND_LANG.findall(query))
+    substitutions = {}
+    for name, value in bindings.items():
+        name = name.lstrip("?$")
+        # A query may declare that a variable is matched as a label (``#@bind district zh-Hans``):
+        # the value is then bound as a language-tagged literal, which Oxigraph looks up by index.
+        substitutions[ox.Variable(name)] = ox.Literal(value, language=langs[name]) if name in langs \
+            else ox.Literal(value)
     try:
         result = store.query(query, substitutions=substitutions or None)
         if isinstance(result, ox.QueryBoolean):

@@ -1,0 +1,89 @@
+"""Time each shipped query on a generated graph of the shape `kg build` writes.
+
+Usage: .venv/bin/python bench/query_speed.py [--reports N]   (default 6,000 reports, ≈ 1 M triples)
+
+The graph is built by the project's own graph stage (kg.graph.build_graph)
+from synthetic extraction records: real county codes from the division data,
+a pool of programme, agency and honour names, participations and awards with
+evidence. It is loaded into Oxigraph as `kg query` does, and every shipped
+query is run with a typical binding; the table gives the seconds of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kg.divisions import gazetteer
+from kg.graph import build_graph
+from kg.query import list_queries, open_store, resolve_query, run_query
+from kg.types import Extraction, Mention, Metadata, Relation
+
+
+def synthetic(n_reports: int, seed: int = 7) -> list[Extraction]:
+    rng = random.Random(seed)
+    gaz = gazetteer()
+    counties = sorted((d for d in gaz.by_code.values() if d.level == "county"), key=lambda d: d.code)
+    programmes = [f"专项行动{i:03d}" for i in range(400)] + ["八五普法", "枫桥经验", "三调联动", "法治体检"]
+    honours = [f"全省先进集体{i:03d}" for i in range(200)]
+    out = []
+    for i in range(n_reports):
+        county = counties[i % len(counties)]
+        year = 2015 + i % 10
+        agencies = [f"{county.name}{head}" for head in ("司法局", "人民法院", "人民检察院", "政府", "委")]
+        progs = rng.sample(programmes, 15)
+        mentions = [Mention("agency", a, a, a, 0, len(a), "", county.name) for a in agencies]
+        mentions += [Mention("programme", p, p, p, 0, len(p)) for p in progs]
+        mentions += [Mention("honour", h, h, h, 0, len(h)) for h in rng.sample(honours, 3)]
+        relations = [Relation("runs", "place", county.name, p, f"深入推进{p}。", 10 * k, 10 * k + 8)
+                     for k, p in enumerate(progs)]
+        relations += [Relation("awarded", "agency", agencies[0], m.canonical, f"获评{m.canonical}。", 500 + k, 520 + k,
+                               year=year) for k, m in enumerate(mentions[-3:])]
+        out.append(Extraction(f"corpus/{county.code}-{year}-{i}.txt", str(i), "utf-8", "simplified",
+                              Metadata(title=f"{county.name}{year}年法治政府建设年度报告", year=year, district=county),
+                              tuple(mentions), tuple(relations)))
+    return out
+
+
+BINDINGS = {
+    "programmes-by-district": {"district": "镇海区"},
+    "districts-by-programme": {"programme": "八五普法"},
+    "honours-by-district": {"district": "镇海区"},
+    "agencies-by-district": {"district": "镇海区"},
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=6000)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    graph = build_graph(synthetic(args.reports))
+    built = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.nt"
+        graph.serialize(path, format="nt", encoding="utf-8")
+        triples = len(graph)
+        del graph
+        started = time.perf_counter()
+        store = open_store(path)
+        loaded = time.perf_counter() - started
+    print(f"graph: {args.reports} reports, {triples:,} triples (built in {built:.1f} s, loaded in {loaded:.1f} s)")
+    print(f"{'query':28} {'rows':>7} {'seconds':>8}")
+    worst = 0.0
+    for name in list_queries():
+        started = time.perf_counter()
+        _, rows = run_query(store, resolve_query(name), BINDINGS.get(name, {}))
+        seconds = time.perf_counter() - started
+        worst = max(worst, seconds)
+        print(f"{name:28} {len(rows):>7} {seconds:>8.3f}")
+    print(f"target: every query under 1 s on ≥ 1 M triples: {'met' if worst < 1 and triples >= 1e6 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Each shipped query on the graph of the seeds, with its expected rows."""
+
+import pytest
+
+from kg.query import list_queries, open_store, resolve_query, run_query
+
+
+@pytest.fixture(scope="module")
+def store(seeds_out):
+    out, _ = seeds_out
+    return open_store(out / "graph.ttl")
+
+
+def rows_of(store, name, **bind):
+    header, rows = run_query(store, resolve_query(name), bind)
+    return [dict(zip(header, row)) for row in rows]
+
+
+def test_reports(store):
+    got = {(r["district"], r["adcode"], r["year"]) for r in rows_of(store, "reports")}
+    assert got == {("镇海区", "330211", "2022"), ("鲤城区", "350502", "2023"), ("宝安区", "440306", "2021"),
+                   ("江北区", "330205", "2023"), ("游仙区", "510704", "2019")}
+
+
+def test_districts_by_programme(store):
+    rows = rows_of(store, "districts-by-programme", programme="八五普法")
+    assert {r["district"] for r in rows} == {"镇海区", "鲤城区", "宝安区", "江北区"}
+
+
+def test_programmes_by_district(store):
+    rows = rows_of(store, "programmes-by-district", district="游仙区")
+    assert {"七五普法", "枫桥经验", "扫黑除恶专项斗争"} <= {r["programme"] for r in rows}
+    assert all(r["evidence"] and r["year"] == "2019" for r in rows)
+
+
+def test_honours_by_district(store):
+    rows = rows_of(store, "honours-by-district", district="游仙区")
+    assert {("小枧沟司法所", "全国模范司法所"), ("新桥镇调委会", "五星级调委会")} <= {
+        (r["recipient"], r["honour"]) for r in rows}
+
+
+def test_agencies_by_district(store):
+    rows = rows_of(store, "agencies-by-district", district="江北区")
+    assert {"江北区司法局", "江北区委", "宁波市委"} <= {r["agency"] for r in rows}
+    assert {r["jurisdiction"] for r in rows if r["agency"] == "江北区司法局"} == {"江北区"}
+
+
+def test_shared_programmes(store):
+    rows = {r["programme"]: r for r in rows_of(store, "shared-programmes")}
+    assert rows["八五普法"]["districts"] == "4"
+    assert all(int(r["districts"]) >= 2 for r in rows.values())
+
+
+def test_participations(store):
+    rows = rows_of(store, "participations")
+    assert len({r["district"] for r in rows}) == 5 and len(rows) > 50
+
+
+def test_every_shipped_query_is_tested_here():
+    tested = {"reports", "districts-by-programme", "programmes-by-district", "honours-by-district",
+              "agencies-by-district", "shared-programmes", "participations"}
+    assert set(list_queries()) == tested

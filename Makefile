@@ -15,7 +15,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet --no-build-isolation pkuseg==0.0.25
 	# jionlp is read for its division data only: no dependencies, never imported.
 	$(PY) -m pip install --quiet --no-deps jionlp==1.5.31
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,dask]'
 	$(MAKE) --no-print-directory fonts
 	# graphology-graphml, the GraphML parser of Gephi Lite, for the export tests.
 	cd tests/js && npm ci --silent --no-audit --no-fund

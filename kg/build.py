@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -23,11 +24,10 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from kg import __version__
+from kg import __version__, engines
 from kg.divisions import gazetteer
 from kg.export import atomic_write, write_formats, write_graphml, write_json, write_turtle
 from kg.extract import extract
@@ -35,29 +35,38 @@ from kg.graph import build_graph
 from kg.ingest import iter_files, read_file
 from kg.metadata import read_metadata
 from kg.normalise import normalise
-from kg.pipeline import PIPELINE_VERSION, load_pipeline
+from kg.pipeline import PIPELINE_VERSION
 from kg.types import Extraction, Skip
 
-__all__ = ["process_file", "build", "CACHE_DIR"]
+__all__ = ["process_file", "build", "CACHE_DIR", "MAX_CHARS"]
 
 #: Folder below the output folder that holds one extraction per document.
 CACHE_DIR = "cache"
-_WORKER_NLP: Any = None
+#: Longest document read by default, in characters (spaCy's own ``max_length``); 1 M takes about a minute.
+MAX_CHARS = 1_000_000
 
 
-def process_file(path: str | Path, nlp: Any) -> Extraction | Skip:
+def process_file(path: str | Path, nlp: Any, *, max_chars: int | None = MAX_CHARS) -> Extraction | Skip:
     """Read, normalise and extract one file: the build's unit of work.
 
     Args:
         path: the file.
         nlp: the loaded spaCy pipeline (see :func:`kg.pipeline.load_pipeline`).
+        max_chars: skip a document longer than this many characters; ``None``: no limit.
 
     Returns:
         The document's extraction record, or a skip with its reason.
     """
+    too_long = "split the file, or raise the limit with --max-chars"
+    with contextlib.suppress(OSError):  # read_file says why a file cannot be read
+        if max_chars is not None and (size := os.stat(path).st_size) > 4 * max_chars:
+            return Skip(str(path), f"too long: {size:,} bytes, over the {max_chars:,}-character limit; {too_long}")
     raw = read_file(Path(path))
     if isinstance(raw, Skip):
         return raw
+    if max_chars is not None and len(raw.text) > max_chars:
+        return Skip(raw.source, f"too long: {len(raw.text):,} characters, over the {max_chars:,}-character limit; "
+                                 f"{too_long}")
     doc = normalise(raw)
     if not doc.text.strip():
         return Skip(raw.source, "no text left after removing page furniture and garbled runs")
@@ -75,18 +84,6 @@ def process_file(path: str | Path, nlp: Any) -> Extraction | Skip:
         removed_lines=doc.removed_lines,
         chars=len(doc.text),
     )
-
-
-def _init_worker(config: str | None) -> None:
-    global _WORKER_NLP
-    _WORKER_NLP = load_pipeline(config)
-
-
-def _work(path: str) -> Extraction | Skip:
-    try:
-        return process_file(path, _WORKER_NLP)
-    except Exception as err:  # noqa: BLE001 - one bad file must not end the build
-        return Skip(path, f"failed while processing: {type(err).__name__}: {err}")
 
 
 def _cache_key(path: Path) -> str | None:
@@ -123,25 +120,15 @@ def _progress(items: Iterable[Any], total: int, quiet: bool) -> Iterator[Any]:
     yield from tqdm(items, total=total, unit="doc", file=sys.stderr)
 
 
-def _run(paths: list[Path], jobs: int, config: str | None) -> Iterator[Extraction | Skip]:
-    if jobs <= 1 or len(paths) <= 1:
-        nlp = load_pipeline(config)
-        for path in paths:
-            try:
-                yield process_file(path, nlp)
-            except Exception as err:  # noqa: BLE001 - recorded, the build goes on
-                yield Skip(str(path), f"failed while processing: {type(err).__name__}: {err}")
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(config,)) as pool:
-        yield from pool.map(_work, [str(p) for p in paths], chunksize=4)
-
-
 def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None = None,
           config: str | None = None, use_cache: bool = True, quiet: bool = False,
-          formats: Iterable[str] = (), validate: bool = False) -> dict[str, Any]:
+          formats: Iterable[str] = (), validate: bool = False, engine: str = "local",
+          scheduler: str | None = None, store: bool = False, max_chars: int | None = MAX_CHARS,
+          ) -> dict[str, Any]:
     """Build the graph of every report under ``paths`` into ``outdir``.
 
-    Writes ``graph.ttl``, ``graph.graphml`` and ``report.json`` atomically.
+    Writes ``graph.ttl``, ``graph.graphml`` and ``report.json`` atomically
+    (and the Oxigraph store ``store/`` when asked).
 
     Args:
         paths: files and folders.
@@ -152,12 +139,18 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
         quiet: no progress bar.
         formats: extra formats to write (``nt``, ``jsonld``, ``gexf``, ``csv``).
         validate: check the graph against the SHACL shapes and record the result.
+        engine: where documents are processed: ``local`` (``jobs`` processes)
+            or ``dask`` (see :mod:`kg.engines`).
+        scheduler: the address of a running Dask scheduler; a local cluster by default.
+        store: also write an on-disk Oxigraph store to ``outdir/store``.
+        max_chars: skip documents longer than this many characters; ``None``: no limit.
 
     Returns:
         The build report (also written to ``report.json``).
 
     Raises:
         InputError: a path does not exist.
+        KGError: an unknown engine, or dask missing for the ``dask`` engine.
     """
     started = time.perf_counter()
     outdir = Path(outdir)
@@ -174,16 +167,22 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
             results[str(path)] = hit
         else:
             todo.append(path)
-    for item in _progress(_run(todo, jobs, config), len(todo), quiet):
+    run = engines.run(engine, todo, jobs=jobs, config=config, scheduler=scheduler, max_chars=max_chars)
+    for item in _progress(run, len(todo), quiet):
         results[item.source] = item
         if isinstance(item, Extraction) and use_cache:
             _store(cache, keys.get(item.source), item)
+    results = {key: _printable(item) for key, item in results.items()}
     extractions = [r for r in results.values() if isinstance(r, Extraction)]
     skips = sorted((r for r in results.values() if isinstance(r, Skip)), key=lambda s: s.source)
     graph = build_graph(extractions, gaz=gazetteer())
     write_turtle(graph, outdir / "graph.ttl")
     nxg = write_graphml(graph, outdir / "graph.graphml")
     written = ["graph.ttl", "graph.graphml", *write_formats(graph, nxg, outdir, list(formats)), "report.json"]
+    if store:
+        from kg.store import write_store  # noqa: PLC0415 - only when asked
+
+        written.insert(-1, write_store(graph, outdir / "store").name)
     report = _report(files, extractions, skips, len(graph), nxg.number_of_nodes(),
                      time.perf_counter() - started, len(files) - len(todo))
     report["outputs"] = written
@@ -194,6 +193,12 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
         report["shacl"] = {"conforms": conforms, "report": "" if conforms else text[:20000]}
     write_json(report, outdir / "report.json")
     return report
+
+
+def _printable(item: Extraction | Skip) -> Extraction | Skip:
+    """The item with a source that can be written: bytes of a non-UTF-8 file name as ``\\xff``."""
+    source = item.source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return item if source == item.source else dataclasses.replace(item, source=source)
 
 
 def _report(files: list[Path], extractions: list[Extraction], skips: list[Skip], triples: int,

@@ -24,19 +24,26 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     report = build(args.paths, args.output, jobs=args.jobs, config=args.config,
                    use_cache=not args.no_cache, quiet=args.quiet, formats=args.format or (),
-                   validate=args.validate)
+                   validate=args.validate, engine=args.engine, scheduler=args.scheduler, store=args.store,
+                   **({} if args.max_chars is None else {"max_chars": args.max_chars or None}))
     print(f"kg: {report['documents']} documents ({report['from_cache']} from cache), "
           f"{len(report['skipped'])} skipped, districts resolved {report['districts_resolved']}/"
           f"{report['documents']}, {report['triples']} triples in {report['seconds']} s → {args.output}",
           file=sys.stderr)
-    for skip in report["skipped"]:
-        print(f"kg: skipped {skip['source']}: {skip['reason']}", file=sys.stderr)
-    for source in report["unresolved"]:
-        print(f"kg: no district resolved for {source}", file=sys.stderr)
+    _listed([f"skipped {s['source']}: {s['reason']}" for s in report["skipped"]], args.output)
+    _listed([f"no district resolved for {source}" for source in report["unresolved"]], args.output)
     if "shacl" in report:
         print(f"kg: SHACL: {'conforms' if report['shacl']['conforms'] else 'does NOT conform (see report.json)'}",
               file=sys.stderr)
     return 0 if report.get("shacl", {}).get("conforms", True) else 1
+
+
+def _listed(lines: list[str], output: str, *, most: int = 10) -> None:
+    """Print the first ``most`` lines on stderr and say where the rest are."""
+    for line in lines[:most]:
+        print(f"kg: {line}", file=sys.stderr)
+    if len(lines) > most:
+        print(f"kg: … and {len(lines) - most} more like these in {output}/report.json", file=sys.stderr)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -111,6 +118,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--format", action="append", choices=FORMATS,
                    help="also write this format (repeatable): nt, jsonld, gexf, csv")
     b.add_argument("--validate", action="store_true", help="check the graph against ontology/shapes.ttl")
+    b.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: --jobs processes (default); dask: a Dask cluster (see `python -m pydoc kg.engines`)")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: a running scheduler, e.g. tcp://host:8786 (default: a local cluster)")
+    b.add_argument("--store", action="store_true", help="also write an Oxigraph store to OUTDIR/store")
+    b.add_argument("--max-chars", type=int, metavar="N",
+                   help="skip documents longer than N characters (default: 1000000; 0: no limit)")
     b.set_defaults(func=_cmd_build)
 
     e = sub.add_parser("evaluate", help="score a graph against gold files")

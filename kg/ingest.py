@@ -70,7 +70,7 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     seen_files: set[Path] = set()
     for path in paths:
         for file in _walk(path) if path.is_dir() else [path]:
-            real = file.resolve()
+            real = Path(os.path.realpath(file))  # never raises, even on a symlink loop
             if real not in seen_files:
                 seen_files.add(real)
                 yield file

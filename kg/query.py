@@ -241,7 +241,7 @@ def run_query(store: ox.Store, query: str, bindings: Mapping[str, str] | None = 
             return ["ask"], [["true" if bool(result) else "false"]]
         if isinstance(result, ox.QuerySolutions):
             header = [v.value for v in result.variables]
-            return header, [[term_text(solution[name]) for name in header] for solution in result]
+            return header, [[term_text(term) for term in solution] for solution in result]  # in header order
         return ["subject", "predicate", "object"], [
             [term_text(t.subject), term_text(t.predicate), term_text(t.object)] for t in result]
     except SyntaxError as err:

@@ -54,6 +54,11 @@ def test_shared_programmes(store):
 def test_participations(store):
     rows = rows_of(store, "participations")
     assert len({r["district"] for r in rows}) == 5 and len(rows) > 50
+    assert {r["province"] for r in rows} == {"浙江省", "福建省", "广东省", "四川省"}
+    zhejiang = rows_of(store, "participations", province="浙江省")
+    assert {r["district"] for r in zhejiang} == {"镇海区", "江北区"}
+    assert zhejiang == [r for r in rows if r["province"] == "浙江省"]
+    assert {"330211", "330205"} == {r["adcode"] for r in zhejiang}
 
 
 def test_every_shipped_query_is_tested_here():

@@ -58,6 +58,8 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("450103", "加强与公安部门协作。", []),
         ("450103", "指导广西桂海(南宁)律师事务所成立党支部。", ["广西桂海(南宁)律师事务所"]),
         ("450103", "设立律师调解室和普法工作室。", []),
+        ("620102", "甘肃省兰州市城关区区司法局", ["城关区司法局"]),  # a site header saying 区 twice
+        ("450103", "青秀区区委召开全会。", ["青秀区委"]),
     ],
 )
 def test_agencies(context_of, code, text, expected):

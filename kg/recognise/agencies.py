@@ -178,6 +178,9 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
         elif _canonical_head(head) in data["committee_heads"]:
             committee = "委"  # 区依法治区办 is the committee's office all the same
         place = place_end.get(js)
+        doubled = place_end.get(js - 1)  # 合川区区司法局: the level said twice, as site headers do
+        if place is None and doubled is not None and doubled.canonical.endswith(text[js - 1:js]):
+            place = doubled
         if place is not None:
             # A town, and a named body, keep the form the text gives: 九龙湖司法所, 宝安公证处.
             prefix = place.canonical if place.code and head not in named_heads else place.surface

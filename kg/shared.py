@@ -4,8 +4,8 @@ A district runs a programme when a ``lgkg:ProgrammeParticipation`` has as
 participant the district itself, or an agency whose ``lgkg:jurisdiction`` is
 the district. A district is a county-level division (``lgkg:level "county"``)
 or a place that issued a report (``lgkg:reportingDistrict``); a city or
-province running a programme does not count. The participations come from the
-shipped query ``participations.rq``.
+province running a programme does not count. The participations come from
+:data:`PARTICIPATIONS`, every district's, whatever its province.
 
 Two districts overlap by the programmes both run: the count, and the Jaccard
 index ``|A ∩ B| / |A ∪ B|`` over all the programmes each runs.
@@ -26,10 +26,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import KGError
-from kg.query import format_rows, resolve_query, run_query
+from kg.query import format_rows, run_query
 
 __all__ = [
     "CJK_FONT_FAMILIES",
+    "PARTICIPATIONS",
     "District",
     "SharedProgramme",
     "Overlap",
@@ -39,6 +40,29 @@ __all__ = [
     "find_cjk_font",
     "draw_matrix",
 ]
+
+#: Every participation of a district: programme, place, district, adcode, year, report.
+PARTICIPATIONS = """\
+PREFIX lgkg: <https://w3id.org/lgkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+
+SELECT ?programme ?place ?district ?adcode ?year ?report
+WHERE {
+  # The district took part (kg build names the reporting district as the participant).
+  ?participation lgkg:participant ?place ;
+                 lgkg:programme ?programmeNode .
+  ?place lgkg:level "county" ;
+         rdfs:label ?placeLabel .
+  ?programmeNode rdfs:label ?programmeLabel .
+  # Optional parts last: the engine does not reorder patterns across them.
+  OPTIONAL { ?place lgkg:adcode ?adcode }
+  OPTIONAL { ?participation prov:wasDerivedFrom ?report .
+             OPTIONAL { ?report lgkg:reportYear ?year } }
+  BIND (STR(?programmeLabel) AS ?programme)
+  BIND (STR(?placeLabel) AS ?district)
+}
+"""
 
 #: Font families tried, in order, for the Chinese text of the matrix picture.
 CJK_FONT_FAMILIES = (
@@ -145,7 +169,7 @@ def shared_programmes(store: ox.Store) -> SharedProgrammes:
         >>> [(p.programme, p.count) for p in shared_programmes(store).programmes]
         [('八五普法', 3), ('枫桥经验', 2)]
     """
-    header, rows = run_query(store, resolve_query("participations"), {})
+    header, rows = run_query(store, PARTICIPATIONS, {})
     col = {name: i for i, name in enumerate(header)}
     years: dict[tuple[str, District], set[int]] = defaultdict(set)
     for row in rows:

@@ -18,6 +18,9 @@ def canon(mentions):
         ("330211", "九龙湖镇与骆驼街道开展联合执法,九龙湖村获评示范村。", ["九龙湖镇", "骆驼街道", "九龙湖村"]),
         ("330211", "宁波积极推进法治建设。", ["宁波市"]),  # bare name of the report's own city
         ("620102", "全省全市全区开展普法。", []),  # scopes are no places
+        # one suffix for a list of the district's towns; a name not in its subtree is left alone
+        ("620102", "在雁北、雁南和东岗街道设立调解室。", ["雁北街道", "雁南街道", "东岗街道"]),
+        ("620102", "在西湖、雁南街道设立调解室。", ["雁南街道"]),
     ],
 )
 def test_places(context_of, code, text, expected):

@@ -218,6 +218,7 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             out.append(_agency(text, hs, he, ctx.agency))
     out += _generic(text, ctx, places, out)
     out += _sub_bodies(text, out)
+    out += _quoted_bodies(text, out)
     titles = [(m.start(), m.end()) for m in re.finditer(r"《[^》]{0,80}》", text)]
     out = [a for a in out if not any(s < a.start and a.end < e for s, e in titles)]
     # 区工信局、科创局、工商联: the jurisdiction carries along a list.
@@ -256,6 +257,42 @@ def _sub_bodies(text: str, found: list[Mention]) -> list[Mention]:
                 or head in ("中心", "研究院") and len(body) - len(head) < 2:
             continue
         out.append(_agency(text, a.start, m.end(), a.canonical + body, a.parent))
+    return out
+
+
+_QUOTED_NAME = re.compile(r"[“「\"]([^“”「」\"\n，。；：]{2,20}?)[”」\"]")
+_CAMPAIGN_AFTER = re.compile(r"创建|建设|试点|工作|活动|品牌|行动")  # “智慧矫正中心”创建: a campaign
+_CLAUSE_BREAK = re.compile(r"[，,。；;：:！？\n]")
+
+
+def _quoted_bodies(text: str, found: list[Mention]) -> list[Mention]:
+    """Bodies set up under a quoted name: 成立“金融纠纷多元化解中心”, 区人民法院“金融调处中心”和“巡回法庭”.
+
+    The quote must end in a body head and follow an agency (whose body it
+    is), a set-up verb in the same clause, or another such quote after 和/、;
+    one followed by 创建, 建设 … names a campaign, not a body.
+    """
+    data = _data()
+    heads = tuple(data["quoted_heads"])
+    ends = {a.end: a for a in found}
+    out: list[Mention] = []
+    last = -1
+    for m in _QUOTED_NAME.finditer(text):
+        name = m.group(1)
+        head = next((h for h in heads if name.endswith(h)), "")
+        if not head or len(name) - len(head) < 2 or name in data["generic_names"] \
+                or any(w in name for w in data["honour_words"]) or re.search(r"[0-9A-Za-z]", name) \
+                or _CAMPAIGN_AFTER.match(text, m.end()):
+            continue
+        owner = ends.get(m.start())
+        clause = _CLAUSE_BREAK.split(text[max(0, m.start() - 12):m.start()])[-1]
+        if owner is not None:
+            out.append(_agency(text, owner.start, m.end(), owner.canonical + name, owner.parent))
+        elif any(v in clause for v in data["setup_verbs"]) or last >= 0 and text[last:m.start()] in "和、及与":
+            out.append(_agency(text, m.start(), m.end(), name))
+        else:
+            continue
+        last = m.end()
     return out
 
 

@@ -109,6 +109,7 @@ def _towns(text: str, ctx: Context) -> list[Mention]:
         return []
     out = [_mention(text, m.start(), m.end(), canon[m.group()], parent=ctx.district.name)
            for m in pattern.finditer(text)]
+    out += _coordinated(text, out, canon, ctx.district.name)
     # Short forms of the towns named in full (九龙湖 for 九龙湖镇).
     shorts = {}
     for m in out:
@@ -120,6 +121,27 @@ def _towns(text: str, ctx: Context) -> list[Mention]:
         for m in re.finditer("|".join(sorted(map(re.escape, shorts), key=len, reverse=True)), text):
             if not any(s <= m.start() < e for s, e in taken):
                 out.append(_mention(text, m.start(), m.end(), shorts[m.group()], parent=ctx.district.name))
+    return out
+
+
+_LIST_ITEM_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,5})[、和及与]$")
+
+
+def _coordinated(text: str, towns: list[Mention], canon: dict[str, str], district: str) -> list[Mention]:
+    """Towns listed with one suffix for all: 沙井、新桥、福永街道 → 沙井街道, 新桥街道 (each in the subtree)."""
+    out = []
+    for m in towns:
+        suffix = next((s for s in _TOWN_SUFFIXES if m.canonical.endswith(s) and text.startswith(m.canonical, m.start)),
+                      None)
+        pos = m.start
+        while suffix and (item := _LIST_ITEM_BEFORE.search(text, max(0, pos - 6), pos)) is not None:
+            name = item.group(1)
+            full = next((name[i:] + suffix for i in range(len(name) - 1) if name[i:] + suffix in canon), None)
+            if full is None:
+                break
+            start = item.end(1) - (len(full) - len(suffix))
+            out.append(_mention(text, start, item.end(1), canon[full], parent=district))
+            pos = start
     return out
 
 

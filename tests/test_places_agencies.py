@@ -63,6 +63,12 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("450103", "设立律师调解室和普法工作室。", []),
         ("620102", "甘肃省兰州市城关区区司法局", ["城关区司法局"]),  # a site header saying 区 twice
         ("450103", "青秀区区委召开全会。", ["青秀区委"]),
+        # bodies set up under a quoted name; a quoted name before 创建 is a campaign
+        ("450103", "与市法院共同成立“行政争议府院协同化解中心”,签署备忘录。", ["南宁市人民法院", "行政争议府院协同化解中心"]),
+        ("450103", "对接区人民法院“金融调处中心”和“巡回审判法庭”。",
+         ["青秀区人民法院金融调处中心", "青秀区人民法院", "巡回审判法庭"]),
+        ("450103", "开展“智慧矫正中心”创建工作。", []),
+        ("450103", "开展“法律进社区”活动。", []),
     ],
 )
 def test_agencies(context_of, code, text, expected):

@@ -208,6 +208,12 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             if target is not None:
                 out.append(_agency(text, js - 1, he, target.name + committee + _canonical_head(head), target.name))
                 continue
+        if committee and (own := re.search(r"治([省市区县旗])", head)) and not re.match(_NAME_CHAR, text[js - 1:js] or " "):
+            # 依法治区委员会 alone: the level it governs names its jurisdiction.
+            target = _level_place(own.group(1), ctx)
+            if target is not None:
+                out.append(_agency(text, js, he, target.name + committee + _canonical_head(head), target.name))
+                continue
         if head in named_heads:
             named = _named(text, hs, he, head)
             if named is not None:
@@ -252,7 +258,7 @@ def _sub_bodies(text: str, found: list[Mention]) -> list[Mention]:
         if m is None:
             continue
         body, head = m.group(1), m.group(2)
-        if any(body.startswith(w) for w in data["not_names"]) or any(v in body for v in data["opener_verbs"]) \
+        if any(body[: len(body) - len(head)].startswith(w) and len(body) > len(head) for w in data["not_names"]) or any(v in body for v in data["opener_verbs"]) \
                 or text[m.end():m.end() + 1] == "组" or text[m.end():m.end() + 2] == "工作" \
                 or head in ("中心", "研究院") and len(body) - len(head) < 2:
             continue
@@ -318,10 +324,14 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
         if place is not None and place.code:
             name, jurisdiction, body_start = place.canonical, place.canonical, place.end
         elif text[i] in "区县市省旗" and (i == 0 or text[i - 1] not in data["not_before_level"]):
-            target = _level_place(text[i], ctx)
-            if target is None:
+            # 市、区惠民帮扶中心: one body per jurisdiction listed.
+            coord = re.search(r"(?:[省市区县旗][、和与及]){1,2}$", text[max(0, i - 4):i])
+            levels = [*re.findall(r"[省市区县旗]", coord.group()), text[i]] if coord else [text[i]]
+            targets = [t for lv in dict.fromkeys(levels) if (t := _level_place(lv, ctx)) is not None]
+            if not targets:
                 continue
-            name, jurisdiction, body_start = target.name, target.name, i + 1
+            name, jurisdiction, body_start = targets[-1].name, targets[-1].name, i + 1
+            i -= len(coord.group()) if coord else 0
         else:
             continue
         body = text[body_start:hs]
@@ -331,7 +341,10 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
                 or any(w in body for w in data["honour_words"]) or re.search(r"[0-9一二三四五六七八九十]", body) \
                 or body.count("(") != body.count(")") or body.count("（") != body.count("）"):
             continue
-        out.append(_agency(text, i, he, name + body + m.group(), jurisdiction))
+        if place is not None and place.code:
+            out.append(_agency(text, i, he, name + body + m.group(), jurisdiction))
+        else:
+            out += [_agency(text, i, he, t.name + body + m.group(), t.name) for t in targets]
     return out
 
 

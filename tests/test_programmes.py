@@ -82,6 +82,8 @@ def test_traditional_text_once_converted() -> None:
         ("组织开展为期三个月的电信网络诈骗打击整治专项行动", "电信网络诈骗打击整治专项行动"),
         ("启动农村法治带头人培育工程", "农村法治带头人培育工程"),
         ("开展「法治进万家」宣传活动", "法治进万家"),
+        ("开设“陇法通”官方抖音号，发布短视频", "陇法通"),  # a channel: the quoted name is the brand
+        ("建成“桂小法”共享法治直播间", "桂小法"),
     ],
 )
 def test_quoted_and_open_class_programmes(text: str, canonical: str) -> None:

@@ -99,6 +99,7 @@ class _Rules:
     extend: re.Pattern[str]
     keep_heads: frozenset[str]
     brand_heads: frozenset[str]
+    channel_heads: frozenset[str]
     countable: frozenset[str]
     agency_chars: str
     bounded: frozenset[str]
@@ -155,7 +156,8 @@ def _read_rules(path: Path) -> _Rules:
         n = int(data["max_quoted_chars"])
         quote = re.compile(
             f"([{re.escape(opening)}])([^{re.escape(_QUOTES)}\\n《》]{{1,{n}}}?)([{re.escape(closing)}])")
-        heads = data["keep_heads"] + data["brand_heads"] + data["event_heads"] + data["weak_heads"]
+        heads = data["keep_heads"] + data["brand_heads"] + data["channel_heads"] + data["event_heads"] \
+            + data["weak_heads"]
         skip = _alternation(data["tail_skip_prefixes"])
         word = f"(?!开展|进行|期间|实施|推进)(?![等的和与及在对为是了中将把被由从向于各、])[{_HAN}]"
         tail = re.compile(
@@ -167,6 +169,7 @@ def _read_rules(path: Path) -> _Rules:
             extend=extend,
             keep_heads=frozenset(data["keep_heads"]),
             brand_heads=frozenset(data["brand_heads"]),
+            channel_heads=frozenset(data["channel_heads"]),
             countable=frozenset(data["countable_heads"]),
             agency_chars=data["agency_chars"],
             bounded=frozenset(data["bounded_heads"]),
@@ -398,6 +401,8 @@ def _quoted(text: str, q: re.Match, core: str, words: str, head: str, end: int, 
         full = _clean(core + words + head)
         if head in rules.keep_heads:
             return _Candidate(qs, end, full, _QUOTED, core)
+        if head in rules.channel_heads:  # “法小仙”官方抖音号 → 法小仙: the quoted name is the brand
+            return _Candidate(qs, end, full if _short(core) else core, _QUOTED, core)
         if head in rules.brand_heads:  # “法治进家”品牌 → 法治进家; “微视频”述法模式 keeps its words
             long_form = _short(core) or (words and len(core) <= 3)
             return _Candidate(qs, end, full if long_form else core, _QUOTED, core)

@@ -166,6 +166,10 @@ def test_conferrer_is_not_the_recipient() -> None:
         ("获评2021年度全市人民调解工作先进单位。", [("agency", "江宁区司法局")]),
         ("三个调委会被评为“市级规范化调委会”。", []),  # the recipients are not named
         ("成功创建省级民主法治示范社区2个、市级5个。", []),  # a tally
+        # nobody named: a county-level title is the district's, a village's needs the village
+        ("成功创建省级法治政府建设示范县。", [("place", "江宁区")]),
+        ("获评全国法治政府建设示范县(市、区)。", [("place", "江宁区")]),
+        ("获评省级民主法治示范村。", []),
     ],
 )
 def test_recipient_fallbacks(text: str, expected: list[tuple[str, str]]) -> None:

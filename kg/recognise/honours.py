@@ -261,7 +261,14 @@ def _sentence_subject(text: str, ents: list[Mention], s0: int, pos: int,
     return []
 
 
-def _subject_fallback(text: str, s0: int, pos: int, ctx: Context, rules: _Rules) -> tuple[str, str] | None:
+# A title that names a county-level place (示范县, 先进区, 示范县(市、区)) is the district's own.
+_DISTRICT_TITLE = re.compile(r"[区县旗](?:\([^()]*\))?$")
+# One for a village or a community needs it named: the report's author is not one.
+_VILLAGE_TITLE = re.compile(r"(?:村|社区|村居)(?:\([^()]*\))?$")
+
+
+def _subject_fallback(text: str, s0: int, pos: int, ctx: Context, rules: _Rules,
+                      titles: list[str] = ()) -> tuple[str, str] | None:
     lead = text[s0:pos].strip()
     lead = re.sub(r"^[\s一二三四五六七八九十\d]+[、.．)）]", "", lead).strip()  # 一是、(1)
     for word in rules.district_subjects:
@@ -271,6 +278,10 @@ def _subject_fallback(text: str, s0: int, pos: int, ctx: Context, rules: _Rules)
         if word in lead[:8]:
             return ("agency", ctx.agency) if ctx.agency else None
     if _LEAD_FILLER.match(re.sub(r"[，,\s]", "", lead)):  # 获评2019年度…: the report's author
+        if ctx.district and titles and all(_DISTRICT_TITLE.search(t) for t in titles):
+            return "place", ctx.district.name  # 成功创建省级法治政府建设示范县: the district itself
+        if titles and all(_VILLAGE_TITLE.search(t) for t in titles):
+            return None
         if ctx.agency:
             return "agency", ctx.agency
         if ctx.district:
@@ -349,7 +360,7 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
             if not recips and not tally and (not lead_text or _LEAD_FILLER.match(lead_text)) and clause_start > s0:
                 recips = list(sent_recipients) or _sentence_subject(text, ents, s0, pos, books)
             if not recips and not tally:
-                fb = _subject_fallback(text, s0, pos, ctx, rules)
+                fb = _subject_fallback(text, s0, pos, ctx, rules, [t[2] for t in titles])
                 recips = [fb] if fb else []
             sent_recipients = recips or sent_recipients
             conferrer = _conferrer(text, conf_span, ents)

@@ -73,6 +73,11 @@ def test_town_short_form_only_when_named_in_full(context_of):
                                                            "城关区委全面依法治区委员会"]),
         ("620102", "联系市、区惠民帮扶中心开展帮扶。", ["兰州市惠民帮扶中心", "城关区惠民帮扶中心"]),
         ("620102", "用好区政府法律顾问团。", ["城关区政府法律顾问团", "城关区政府"]),
+        # 州 and 盟: the prefecture of a county in an autonomous prefecture or a league
+        ("622921", "州司法局、州委依法治州办指导。", ["临夏回族自治州司法局", "临夏回族自治州委依法治州办"]),
+        ("622921", "州、县两级司法局", ["临夏回族自治州司法局", "临夏县司法局"]),
+        ("152222", "盟司法局和盟委指导。", ["兴安盟司法局", "兴安盟委"]),
+        ("620102", "州司法局", []),  # 兰州市 is no 州
     ],
 )
 def test_agencies(context_of, code, text, expected):

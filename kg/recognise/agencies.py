@@ -34,6 +34,7 @@ _LIST_ITEM = re.compile(r"、((?:(?![省市区县旗])[\u4e00-\u9fff]){1,6}?(?:�
 # A count or a batch (3家, 四个, 第二批) is no name; a numeral inside one (九龙湖) is.
 _COUNTED = re.compile(r"[0-9]|^[一二三四五六七八九十百千万两多几]+[个家名批所项类]|^第|[个家名批]$")
 _NAME_CHAR = r"[\u4e00-\u9fffA-Za-z0-9()（）]"
+_FUNCTION_CHARS = "和与及同向由经对在被将把为并、"
 
 
 @functools.cache
@@ -63,6 +64,8 @@ def _level_place(level: str, ctx: Context) -> Division | None:
         return ctx.city
     if level == "省":
         return ctx.province
+    if level in "州盟" and ctx.city is not None and ctx.city.name.endswith(level):
+        return ctx.city  # 州司法局 in a county of 临夏回族自治州, 盟委 in one of 兴安盟
     return None
 
 
@@ -194,21 +197,24 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             if target is not None:
                 out.append(_agency(text, js - 3, he, target.name + committee + _canonical_head(head), target.name))
             continue
-        coord = re.search(r"((?:[省市区县][、和与及]){1,2}[省市区县])(?:两级|三级)?$", text[max(0, js - 8):js])
+        coord = re.search(r"((?:[省州盟市区县][、和与及]){1,2}[省州盟市区县])(?:两级|三级)?$", text[max(0, js - 8):js])
         if coord:
-            for lv in dict.fromkeys(re.findall(r"[省市区县]", coord.group(1))):
+            for lv in dict.fromkeys(re.findall(r"[省州盟市区县]", coord.group(1))):
                 target = _level_place(lv, ctx)
                 if target is not None:
                     out.append(_agency(text, js - len(coord.group(0)), he,
                                        target.name + committee + _canonical_head(head), target.name))
             continue
         before_level = text[js - 2] if js >= 2 else ""
-        if level and level in "省市区县旗" and (not before_level or before_level not in data["not_before_level"]):
+        # 州 and 盟 end many names (苏州, 广州): a bare one only after a boundary or a function word.
+        prefecture = level in "州盟" and (not re.match(_NAME_CHAR, before_level or " ") or before_level in _FUNCTION_CHARS)
+        if level and (level in "省市区县旗" and (not before_level or before_level not in data["not_before_level"])
+                      or prefecture):
             target = _level_place(level, ctx)
             if target is not None:
                 out.append(_agency(text, js - 1, he, target.name + committee + _canonical_head(head), target.name))
                 continue
-        if committee and (own := re.search(r"治([省市区县旗])", head)) and not re.match(_NAME_CHAR, text[js - 1:js] or " "):
+        if committee and (own := re.search(r"治([省市区县旗州盟])", head)) and not re.match(_NAME_CHAR, text[js - 1:js] or " "):
             # 依法治区委员会 alone: the level it governs names its jurisdiction.
             target = _level_place(own.group(1), ctx)
             if target is not None:
@@ -323,10 +329,10 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
         place = place_start.get(i)
         if place is not None and place.code:
             name, jurisdiction, body_start = place.canonical, place.canonical, place.end
-        elif text[i] in "区县市省旗" and (i == 0 or text[i - 1] not in data["not_before_level"]):
+        elif text[i] in "区县市省旗州盟" and (i == 0 or text[i - 1] not in data["not_before_level"]):
             # 市、区惠民帮扶中心: one body per jurisdiction listed.
-            coord = re.search(r"(?:[省市区县旗][、和与及]){1,2}$", text[max(0, i - 4):i])
-            levels = [*re.findall(r"[省市区县旗]", coord.group()), text[i]] if coord else [text[i]]
+            coord = re.search(r"(?:[省州盟市区县旗][、和与及]){1,2}$", text[max(0, i - 4):i])
+            levels = [*re.findall(r"[省州盟市区县旗]", coord.group()), text[i]] if coord else [text[i]]
             targets = [t for lv in dict.fromkeys(levels) if (t := _level_place(lv, ctx)) is not None]
             if not targets:
                 continue

@@ -197,6 +197,12 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             if target is not None:
                 out.append(_agency(text, js - 3, he, target.name + committee + _canonical_head(head), target.name))
             continue
+        if text[max(0, js - 2):js] == "地区":  # 地区司法局: the prefecture (喀什地区), never the county
+            target = ctx.city if ctx.city is not None and ctx.city.name.endswith("地区") else None
+            before = text[js - 3:js - 2] or " "
+            if target is not None and (not re.match(_NAME_CHAR, before) or before in _FUNCTION_CHARS):
+                out.append(_agency(text, js - 2, he, target.name + committee + _canonical_head(head), target.name))
+            continue
         coord = re.search(r"((?:[省州盟市区县][、和与及]){1,2}[省州盟市区县])(?:两级|三级)?$", text[max(0, js - 8):js])
         if coord:
             for lv in dict.fromkeys(re.findall(r"[省州盟市区县]", coord.group(1))):

@@ -172,12 +172,12 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
     party_at = re.compile("|".join(map(re.escape, sorted(party, key=len, reverse=True))))
     for m in heads.finditer(text):
         hs, he, head = m.start(), m.end(), m.group()
-        if any(a.start <= hs < a.end for a in out) or head in ("委", "委员会") and party_at.match(text, he):
+        if any(a.start <= hs < a.end for a in out) or head in ("委", "党委", "委员会") and party_at.match(text, he):
             continue
         committee = ""  # 区委 before a party body: 区委依法治区办, 市委政法委
         js = hs
         if head in party and text[hs - 1:hs] == "委":
-            committee, js = "委", hs - 1
+            committee, js = "委", hs - (2 if text[hs - 2:hs] == "党委" else 1)
         elif _canonical_head(head) in data["committee_heads"]:
             committee = "委"  # 区依法治区办 is the committee's office all the same
         place = place_end.get(js)
@@ -189,13 +189,20 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             prefix = place.canonical if place.code and head not in named_heads else place.surface
             league = next((p for p in data["party_prefixes"] if text[:place.start].endswith(p)), "")
             start = place.start - len(league)
-            out.append(_agency(text, start, he, league + prefix + committee + _canonical_head(head), place.canonical))
+            body = head if head == "党委" and not place.code else _canonical_head(head)  # 九龙湖镇党委 stays
+            out.append(_agency(text, start, he, league + prefix + committee + body, place.canonical))
             continue
         level = text[js - 1:js]
         if text[max(0, js - 3):js] in ("自治区", "自治州"):  # 自治区司法厅: the province, not the district
-            target = ctx.province if text[js - 3:js] == "自治区" else ctx.city
+            region = text[js - 3:js] == "自治区"
+            target = ctx.province if region else ctx.city
+            if target is not None and not target.name.endswith(text[js - 3:js]):
+                target = None  # 自治州 in the report of a county of no autonomous prefecture
+            body = committee + _canonical_head(head)
+            if region and (committee or head == "党委"):  # 自治区党委 is the region's party committee's name
+                body = "党" + body
             if target is not None:
-                out.append(_agency(text, js - 3, he, target.name + committee + _canonical_head(head), target.name))
+                out.append(_agency(text, js - 3, he, target.name + body, target.name))
             continue
         if text[max(0, js - 2):js] == "地区":  # 地区司法局: the prefecture (喀什地区), never the county
             target = ctx.city if ctx.city is not None and ctx.city.name.endswith("地区") else None

@@ -60,6 +60,9 @@ def test_report_year(title, body, issued, year):
         ("东乌旗人民政府关于2020年度法治政府建设情况的报告", "东乌珠穆沁旗", "152525"),
         # the longest name wins (峄城区, not 城区)
         ("峄城区司法局2022年度法治政府建设情况的报告", "峄城区", "370404"),
+        # two-character names where they begin a word
+        ("濮阳市范县司法局2022年工作总结\n全县……", "范县", "410926"),
+        ("2022年,赵县深入推进法治政府建设。", "赵县", "130133"),
     ],
 )
 def test_district_resolution(text, name, code):
@@ -69,3 +72,9 @@ def test_district_resolution(text, name, code):
 
 def test_no_district_named_stays_unresolved():
     assert read_metadata("区司法局2022年工作总结\n全区法治建设取得成效。").district is None
+
+
+def test_a_two_character_name_inside_a_word_is_no_district():
+    # 示范县 ends in 范县, 全新县域 holds 新县: neither is named here
+    text = "县司法局2022年工作总结\n我县争创全国法治政府建设示范县,打造全新县域治理格局。"
+    assert read_metadata(text).district is None

@@ -17,6 +17,7 @@ def canon(mentions):
         ("450103", "广西壮族自治区南宁市青秀区推进法治建设。", ["广西壮族自治区", "南宁市", "青秀区"]),
         ("330211", "九龙湖镇与骆驼街道开展联合执法,九龙湖村获评示范村。", ["九龙湖镇", "骆驼街道", "九龙湖村"]),
         ("330211", "宁波积极推进法治建设。", ["宁波市"]),  # bare name of the report's own city
+        ("330211", "在宁波路设立法律服务点,走进镇海中学。", []),  # a street and a school, not places
         ("620102", "全省全市全区开展普法。", []),  # scopes are no places
         # one suffix for a list of the district's towns; a name not in its subtree is left alone
         ("620102", "在雁北、雁南和东岗街道设立调解室。", ["雁北街道", "雁南街道", "东岗街道"]),

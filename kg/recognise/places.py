@@ -67,6 +67,10 @@ def _divisions(text: str, ctx: Context, gaz: Gazetteer) -> list[Mention]:
     return out
 
 
+# A short name that starts a street's or a building's name is not the place: 长安大道, 宁波路, 江北中学.
+_FACILITY = re.compile(r"(?:大道|大街|路|街(?!道)|巷|广场|公园|小区|花园|大厦|大桥|中学|小学|医院|宾馆|饭店|酒店|车站)")
+
+
 def _short_forms(text: str, ctx: Context, gaz: Gazetteer, taken: list[tuple[int, int]]) -> list[Mention]:
     wanted: dict[str, Division] = {}
     for div in (ctx.district, ctx.city, ctx.province):
@@ -80,7 +84,7 @@ def _short_forms(text: str, ctx: Context, gaz: Gazetteer, taken: list[tuple[int,
     pattern = re.compile("|".join(sorted(map(re.escape, wanted), key=len, reverse=True)))
     out = []
     for m in pattern.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
+        if any(s <= m.start() < e for s, e in taken) or _FACILITY.match(text, m.end()):
             continue
         div = wanted[m.group()]
         out.append(_mention(text, m.start(), m.end(), div.name, div.code))

@@ -37,6 +37,7 @@ def test_town_short_form_only_when_named_in_full(context_of):
     ctx = context_of("330211")
     assert canon(find_places("九龙湖司法所开展调解。", ctx)) == []
     assert canon(find_places("九龙湖镇成立调解室,九龙湖司法所开展调解。", ctx)) == ["九龙湖镇", "九龙湖镇"]
+    assert canon(find_places("九龙湖镇成立调解室,九龙湖小学开展普法。", ctx)) == ["九龙湖镇"]  # a school's name
 
 
 @pytest.mark.parametrize(

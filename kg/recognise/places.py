@@ -123,7 +123,7 @@ def _towns(text: str, ctx: Context) -> list[Mention]:
     if shorts:
         taken = [(m.start, m.end) for m in out]
         for m in re.finditer("|".join(sorted(map(re.escape, shorts), key=len, reverse=True)), text):
-            if not any(s <= m.start() < e for s, e in taken):
+            if not any(s <= m.start() < e for s, e in taken) and not _FACILITY.match(text, m.end()):
                 out.append(_mention(text, m.start(), m.end(), shorts[m.group()], parent=ctx.district.name))
     return out
 

@@ -170,11 +170,19 @@ def test_conferrer_is_not_the_recipient() -> None:
         ("成功创建省级法治政府建设示范县。", [("place", "江宁区")]),
         ("获评全国法治政府建设示范县(市、区)。", [("place", "江宁区")]),
         ("获评省级民主法治示范村。", []),
+        # a person received it: no body is the recipient
+        ("我局干部张三被评为全省优秀公务员。", []),
     ],
 )
 def test_recipient_fallbacks(text: str, expected: list[tuple[str, str]]) -> None:
     rels = find_honours(text, CTX, [])[1]
     assert [(r.subject_type, r.subject) for r in rels] == expected
+
+
+def test_a_person_after_the_body_is_the_recipient_not_the_body() -> None:
+    text = "区法律援助中心律师李四获评全省优秀律师,区法律援助中心获评全省先进集体。"
+    centre = [ent(text, "区法律援助中心", canonical="江宁区法律援助中心", nth=n) for n in (0, 1)]
+    assert awards(text, centre) == [("江宁区法律援助中心", "全省先进集体")]
 
 
 def test_elliptical_levels_are_spelt_out() -> None:

@@ -85,6 +85,7 @@ class _Rules:
     min_chars: int
     district_subjects: tuple[str, ...]
     agency_subjects: tuple[str, ...]
+    person: re.Pattern[str]
 
 
 def _alt(words) -> str:
@@ -123,6 +124,7 @@ def _read_rules(path: Path) -> _Rules:
             min_chars=int(d["title_min_chars"]),
             district_subjects=tuple(d["district_subjects"]),
             agency_subjects=tuple(d["agency_subjects"]),
+            person=re.compile(_alt(d["person_words"])),
         )
     except OSError as err:
         raise KGError(f"{path}: cannot read the honour rules ({err}); restore the file from "
@@ -355,11 +357,18 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
             clause_start = max(s0, _clause_start(text, pos))
             recips = [(e.type, e.canonical) for e in
                       reversed(_closest(text, ents, clause_start, pos, conf_span, books))]
+            named_before = [e.end for e in ents if clause_start <= e.start and e.end <= pos and e.type != "honour"]
+            if rules.person.search(text, max(named_before, default=clause_start), pos):
+                recips, sent_recipients = [], []  # 我局干部张三被评为…: a person, no entity, received it
+                person = True
+            else:
+                person = False
             lead_text = re.sub(r"[，,\s]", "", text[clause_start:pos])
             tally = any(t[3] for t in titles)
-            if not recips and not tally and (not lead_text or _LEAD_FILLER.match(lead_text)) and clause_start > s0:
+            if not recips and not tally and not person and (not lead_text or _LEAD_FILLER.match(lead_text)) \
+                    and clause_start > s0:
                 recips = list(sent_recipients) or _sentence_subject(text, ents, s0, pos, books)
-            if not recips and not tally:
+            if not recips and not tally and not person:
                 fb = _subject_fallback(text, s0, pos, ctx, rules, [t[2] for t in titles])
                 recips = [fb] if fb else []
             sent_recipients = recips or sent_recipients

@@ -89,6 +89,8 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("622921", "县党委、州党委", ["临夏县委", "临夏回族自治州委"]),
         ("620102", "自治区司法厅", []),  # 甘肃省 is no 自治区
         ("330211", "九龙湖镇党委开展学习。", ["九龙湖镇党委"]),
+        # the party committee's departments, and the Youth League's committee
+        ("620102", "区委组织部、区委宣传部和团区委", ["城关区委组织部", "城关区委宣传部", "共青团城关区委"]),
     ],
 )
 def test_agencies(context_of, code, text, expected):

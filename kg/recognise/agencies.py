@@ -225,7 +225,9 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
                       or prefecture):
             target = _level_place(level, ctx)
             if target is not None:
-                out.append(_agency(text, js - 1, he, target.name + committee + _canonical_head(head), target.name))
+                league = "共青团" if before_level == "团" and head == "委" else ""  # 团县委: the Youth League's
+                out.append(_agency(text, js - 1 - len(league[2:]), he,
+                                   league + target.name + committee + _canonical_head(head), target.name))
                 continue
         if committee and (own := re.search(r"治([省市区县旗州盟])", head)) and not re.match(_NAME_CHAR, text[js - 1:js] or " "):
             # 依法治区委员会 alone: the level it governs names its jurisdiction.

@@ -19,7 +19,6 @@ import functools
 import io
 import hashlib
 import importlib.util
-import json
 import tempfile
 from pathlib import Path
 
@@ -60,16 +59,10 @@ def pkuseg_model_dir() -> Path:
 
 
 def _lexicon_words() -> list[str]:
-    words: set[str] = set()
-    with open(PIPELINES_DIR / "agencies.json", encoding="utf-8") as fh:
-        data = json.load(fh)
-    words.update(data["heads"] + data["named_heads"] + data["national"])
-    programmes = PIPELINES_DIR / "programmes.jsonl"
-    if programmes.is_file():
-        for line in programmes.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                entry = json.loads(line)
-                words.update([entry.get("name", ""), *entry.get("aliases", [])])
+    from kg.recognise.agencies import agency_words  # noqa: PLC0415 - the recognisers own their data
+    from kg.recognise.programmes import programme_words  # noqa: PLC0415
+
+    words = {*agency_words(), *programme_words()}
     return sorted(w for w in words if 2 <= len(w) <= 12 and "(" not in w)
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from kg.types import Context, Division, Mention
 
-__all__ = ["find_agencies", "canonical_issuer", "AGENCY_DATA"]
+__all__ = ["find_agencies", "canonical_issuer", "agency_words", "AGENCY_DATA"]
 
 AGENCY_DATA = Path(__file__).resolve().parents[2] / "pipelines" / "agencies.json"
 _LIST_ITEM = re.compile(r"、((?:(?![省市区县旗])[\u4e00-\u9fff]){1,6}?(?:局|委|办|中心|联|会|院))(?=[、，,。和及与等])")
@@ -39,8 +39,22 @@ _FUNCTION_CHARS = "和与及同向由经对在被将把为并、"
 
 @functools.cache
 def _data() -> dict:
+    """The agency data, with the committees of every level spelt out (依法治区办, 依法治县办 …)."""
     with open(AGENCY_DATA, encoding="utf-8") as fh:
-        return json.load(fh)
+        data = json.load(fh)
+    family = {head.format(lv): canonical.format(lv)
+              for head, canonical in data["level_heads"].items() for lv in data["levels"]}
+    data["heads"] = [*family, *data["heads"]]
+    data["party_heads"] = [*family, *data["party_heads"]]
+    data["committee_heads"] = sorted(set(family.values()))
+    data["canonical"] = {**data["canonical"], **{h: c for h, c in family.items() if h != c}}
+    return data
+
+
+def agency_words() -> list[str]:
+    """Body names and heads that segmentation should keep whole (for the user dictionary)."""
+    data = _data()
+    return [*data["heads"], *data["named_heads"], *data["national"]]
 
 
 @functools.cache

@@ -42,6 +42,7 @@ from kg.types import Context, Mention, Relation
 
 __all__ = [
     "find_programmes",
+    "programme_words",
     "programme_runs",
     "sentence_spans",
     "book_title_spans",
@@ -203,6 +204,12 @@ def _lexicon(path: Path = LEXICON_PATH) -> _Lexicon:
 @functools.cache
 def _rules(path: Path = RULES_PATH) -> _Rules:
     return _read_rules(path)
+
+
+def programme_words() -> list[str]:
+    """The lexicon's names and aliases, for the segmenter's user dictionary."""
+    lex = _lexicon()
+    return [*lex.literal, *set(lex.literal.values()), *(name for _, name in lex.regexes)]
 
 
 @functools.cache

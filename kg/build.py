@@ -86,12 +86,16 @@ def process_file(path: str | Path, nlp: Any, *, max_chars: int | None = MAX_CHAR
     )
 
 
+def _key(digest: str) -> str:
+    """The cache key of a file's content hash under this pipeline version."""
+    return hashlib.sha256(f"{digest}:{PIPELINE_VERSION}".encode()).hexdigest()
+
+
 def _cache_key(path: Path) -> str | None:
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return _key(hashlib.sha256(path.read_bytes()).hexdigest())
     except OSError:
         return None
-    return hashlib.sha256(f"{digest}:{PIPELINE_VERSION}".encode()).hexdigest()
 
 
 def _cached(cache: Path, key: str | None, source: str) -> Extraction | None:
@@ -105,10 +109,9 @@ def _cached(cache: Path, key: str | None, source: str) -> Extraction | None:
     return dataclasses.replace(ex, source=source) if isinstance(ex, Extraction) else None
 
 
-def _store(cache: Path, key: str | None, ex: Extraction) -> None:
-    if key is not None:
-        with atomic_write(cache / f"{key}.pickle", "wb") as fh:
-            pickle.dump(ex, fh, protocol=pickle.HIGHEST_PROTOCOL)
+def _store(cache: Path, ex: Extraction) -> None:
+    with atomic_write(cache / f"{_key(ex.sha256)}.pickle", "wb") as fh:
+        pickle.dump(ex, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _progress(items: Iterable[Any], total: int, quiet: bool) -> Iterator[Any]:
@@ -159,10 +162,9 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: dict[str, Extraction | Skip] = {}
     todo: list[Path] = []
-    keys: dict[str, str | None] = {}
+    lookup = use_cache and cache.is_dir()  # a first build has nothing to look up: no file is hashed twice
     for path in files:
-        keys[str(path)] = key = _cache_key(path) if use_cache else None
-        hit = _cached(cache, key, str(path)) if use_cache else None
+        hit = _cached(cache, _cache_key(path), str(path)) if lookup else None
         if hit is not None:
             results[str(path)] = hit
         else:
@@ -171,7 +173,7 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
     for item in _progress(run, len(todo), quiet):
         results[item.source] = item
         if isinstance(item, Extraction) and use_cache:
-            _store(cache, keys.get(item.source), item)
+            _store(cache, item)
     results = {key: _printable(item) for key, item in results.items()}
     extractions = [r for r in results.values() if isinstance(r, Extraction)]
     skips = sorted((r for r in results.values() if isinstance(r, Skip)), key=lambda s: s.source)
@@ -182,7 +184,7 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
     if store:
         from kg.store import write_store  # noqa: PLC0415 - only when asked
 
-        written.insert(-1, write_store(graph, outdir / "store").name)
+        written.insert(-1, write_store(outdir / "graph.ttl", outdir / "store").name)
     report = _report(files, extractions, skips, len(graph), nxg.number_of_nodes(),
                      time.perf_counter() - started, len(files) - len(todo))
     report["outputs"] = written

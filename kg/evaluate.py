@@ -40,9 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-import pyoxigraph as ox
-
 from kg.errors import GoldError, GraphError
+from kg.query import open_store
 
 __all__ = [
     "ENTITY_TYPES", "TYPES", "GoldEntity", "Gold", "Prediction", "TypeScore", "DocScore", "Scores",
@@ -232,25 +231,16 @@ _AWARDED = _PREFIXES + """SELECT ?r ?rec ?hon WHERE { ?a a lgkg:HonourAward ; pr
   lgkg:recipient/rdfs:label ?rec ; lgkg:honour/rdfs:label ?hon . ?r a lgkg:Report }"""
 
 
-def _open_store(graph_path: Path) -> ox.Store:
-    try:
-        if graph_path.is_dir():
-            return ox.Store.read_only(str(graph_path))
-        store = ox.Store()
-        fmt = ox.RdfFormat.from_extension(graph_path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
-        store.load(path=graph_path, format=fmt)
-        return store
-    except (OSError, SyntaxError, ValueError) as err:
-        raise GraphError(f"{graph_path}: cannot read the graph ({err}); give the graph.ttl written by `kg build`") from err
-
-
 def load_predictions(graph_path: str | Path) -> dict[str, Prediction]:
     """Read a graph written by ``kg build`` (Turtle, or an Oxigraph store folder), keyed by doc.
 
     The doc of a report is the file-name stem of its ``dcterms:source``;
     reports sharing a stem are merged.
     """
-    store = _open_store(Path(graph_path))
+    try:
+        store = open_store(graph_path)
+    except GraphError as err:  # kg evaluate names what it was reading
+        raise GraphError(f"{graph_path}: cannot read the graph: {str(err).removeprefix(f'{graph_path}: ')}") from err
     doc_of: dict[str, str] = {}
     sources, district, year = defaultdict(set), {}, {}
     for row in store.query(_REPORTS):

@@ -41,13 +41,13 @@ __all__ = [
     "draw_matrix",
 ]
 
-#: Every participation of a district: programme, place, district, adcode, year, report.
+#: Every participation of a district: programme, place, district, adcode, year.
 PARTICIPATIONS = """\
 PREFIX lgkg: <https://w3id.org/lgkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 
-SELECT ?programme ?place ?district ?adcode ?year ?report
+SELECT ?programme ?place ?district ?adcode ?year
 WHERE {
   # The district took part (kg build names the reporting district as the participant).
   ?participation lgkg:participant ?place ;
@@ -57,8 +57,7 @@ WHERE {
   ?programmeNode rdfs:label ?programmeLabel .
   # Optional parts last: the engine does not reorder patterns across them.
   OPTIONAL { ?place lgkg:adcode ?adcode }
-  OPTIONAL { ?participation prov:wasDerivedFrom ?report .
-             OPTIONAL { ?report lgkg:reportYear ?year } }
+  OPTIONAL { ?participation prov:wasDerivedFrom/lgkg:reportYear ?year }
   BIND (STR(?programmeLabel) AS ?programme)
   BIND (STR(?placeLabel) AS ?district)
 }
@@ -169,14 +168,12 @@ def shared_programmes(store: ox.Store) -> SharedProgrammes:
         >>> [(p.programme, p.count) for p in shared_programmes(store).programmes]
         [('八五普法', 3), ('枫桥经验', 2)]
     """
-    header, rows = run_query(store, PARTICIPATIONS, {})
-    col = {name: i for i, name in enumerate(header)}
+    _, rows = run_query(store, PARTICIPATIONS, {})
     years: dict[tuple[str, District], set[int]] = defaultdict(set)
-    for row in rows:
-        district = District(adcode=row[col["adcode"]], label=row[col["district"]], iri=row[col["place"]])
-        found = years[(row[col["programme"]], district)]  # a participation without a year still counts
-        if row[col["year"]].lstrip("-").isdigit():
-            found.add(int(row[col["year"]]))
+    for programme, place, label, adcode, year in rows:  # the SELECT's order
+        found = years[(programme, District(adcode=adcode, label=label, iri=place))]  # no year still counts
+        if year.lstrip("-").isdigit():
+            found.add(int(year))
     shown = _shown_names({d for _, d in years})
     order = sorted(shown)
     runs: dict[District, set[str]] = defaultdict(set)

@@ -27,14 +27,15 @@ from kg.errors import KGError
 __all__ = ["write_store"]
 
 
-def write_store(graph: Graph, path: str | Path) -> Path:
+def write_store(graph: Graph | str | Path, path: str | Path) -> Path:
     """Bulk-load ``graph`` into a new Oxigraph store at ``path``, replacing what was there.
 
     The store is built in ``.NAME.tmp`` beside ``path`` and renamed into place
     once complete and closed.
 
     Args:
-        graph: the graph.
+        graph: the graph, or an RDF file holding it (graph.ttl, as ``kg build``
+            has just written it: loaded as it is, not serialised again).
         path: the store's folder (created; an earlier store there is replaced).
 
     Returns:
@@ -52,9 +53,14 @@ def write_store(graph: Graph, path: str | Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         _remove(tmp)
         _remove(old)
-        graph.serialize(triples, format="nt", encoding="utf-8")
+        if isinstance(graph, Graph):
+            graph.serialize(triples, format="nt", encoding="utf-8")
+            source, fmt = triples, ox.RdfFormat.N_TRIPLES
+        else:
+            source = Path(graph)
+            fmt = ox.RdfFormat.from_extension(source.suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
         store = ox.Store(str(tmp))
-        store.bulk_load(path=str(triples), format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(path=str(source), format=fmt)
         store.flush()
         del store  # closes the database before its folder moves
         _swap(tmp, path, old)

@@ -179,6 +179,12 @@ def test_recipient_fallbacks(text: str, expected: list[tuple[str, str]]) -> None
     assert [(r.subject_type, r.subject) for r in rels] == expected
 
 
+def test_a_second_conferral_after_bei_does_not_hide_the_first() -> None:
+    text = "区司法局被评为全省先进单位并被市委授予奖牌。"
+    office = [ent(text, "区司法局", canonical="江宁区司法局")]
+    assert awards(text, office) == [("江宁区司法局", "全省先进单位")]
+
+
 def test_a_person_after_the_body_is_the_recipient_not_the_body() -> None:
     text = "区法律援助中心律师李四获评全省优秀律师,区法律援助中心获评全省先进集体。"
     centre = [ent(text, "区法律援助中心", canonical="江宁区法律援助中心", nth=n) for n in (0, 1)]

@@ -95,8 +95,10 @@ def _alt(words) -> str:
 def _read_rules(path: Path) -> _Rules:
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
-        agent = (f"被(?P<who>[^{re.escape(_CLAUSE_STOP + _QUOTES)}\\s]{{1,{int(d['agent_max_chars'])}}}?)"
-                 f"(?P<verb>{_alt(d['agent_verbs'])})")
+        verbs = _alt(d["agent_verbs"])
+        # the conferrer runs up to the first conferral verb, never past it or another 被
+        agent = (f"被(?P<who>(?:(?!被|{verbs})[^{re.escape(_CLAUSE_STOP + _QUOTES)}\\s])"
+                 f"{{1,{int(d['agent_max_chars'])}}}?)(?P<verb>{verbs})")
         trigger = re.compile(f"(?P<agent>{agent})|(?P<trig>{_alt(d['strong_triggers'] + d['weak_triggers'])})")
         levels = _alt(d["level_words"])
         heads = [h.translate(_PARENS) for h in d["heads"]]
@@ -149,6 +151,10 @@ def _clause_start(text: str, pos: int, limit: int = 80) -> int:
 
 
 # -- titles -----------------------------------------------------------------------
+# 并被市委授予…, 同时荣获…: a second conferral begins, the first title has ended
+_NEXT_CONFERRAL = re.compile(r"(?:并|同时|还|又)(?:被|获|荣获|入选)")
+
+
 def _clause_end(text: str, start: int, limit: int) -> int:
     """End of the clause from ``start``: at punctuation (and 、) outside quotes and brackets."""
     depth, quoted, i = 0, False, start
@@ -165,7 +171,7 @@ def _clause_end(text: str, start: int, limit: int) -> int:
             quoted = False
         elif c == '"':
             quoted = not quoted
-        elif not quoted and depth == 0 and (c in _CLAUSE_STOP or c == "、"):
+        elif not quoted and depth == 0 and (c in _CLAUSE_STOP or c == "、" or _NEXT_CONFERRAL.match(text, i)):
             return i
         elif c in "。；;\n":
             return i
@@ -395,12 +401,9 @@ def _conferral(text: str, trig: re.Match, s0: int, s1: int, rules: _Rules,
     Each title is ``(start, end, canonical, tally)``.
     """
     if trig.group("agent"):
-        verb, strong = trig.group("verb"), True
-        conf_span = trig.span("who")
+        strong, conf_span = True, trig.span("who")
         if not _AGENCY_END.search(trig.group("who")):
-            if trig.group("who") not in ("评", "评选", "授", "命名"):
-                return None
-            conf_span = None
+            return None
     else:
         verb = trig.group("trig")
         strong, conf_span = verb in rules.strong, None

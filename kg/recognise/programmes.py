@@ -209,7 +209,8 @@ def _rules(path: Path = RULES_PATH) -> _Rules:
 def programme_words() -> list[str]:
     """The lexicon's names and aliases, for the segmenter's user dictionary."""
     lex = _lexicon()
-    return [*lex.literal, *set(lex.literal.values()), *(name for _, name in lex.regexes)]
+    names = {*lex.literal, *lex.literal.values(), *(name for _, name in lex.regexes)}
+    return sorted(n for n in names if "{" not in n)  # "{0}": a pattern that names itself
 
 
 @functools.cache
@@ -424,6 +425,7 @@ def _quoted(text: str, q: re.Match, core: str, words: str, head: str, end: int, 
     return None
 
 
+_NAME_RUN = re.compile(f"[{_HAN}0-9()（）]*$")  # the run of name characters before a head
 _INNER_VERB = re.compile(r"开展|实施|推进|深化|启动|打造|组织|落实|持续|部署")
 _VERB_BEFORE = re.compile(r"(?:开展|实施|推进|深化|启动|打造|推行|探索)$")
 _GENERIC_NAME = re.compile(r"(?:重点|民生|民心|基础|形象|建设|系统|体制|机构|各项|全面|综合|领域)$")
@@ -434,9 +436,7 @@ def _unquoted_candidates(text: str, rules: _Rules, books: list[tuple[int, int]])
     out = []
     for m in rules.unquoted.finditer(text):
         hs, he = m.span()
-        lo = hs
-        while lo > 0 and hs - lo < 40 and re.match(f"[{_HAN}0-9()（）]", text[lo - 1]):
-            lo -= 1
+        lo = _NAME_RUN.search(text, max(0, hs - 40), hs).start()
         name = text[lo:hs]
         # strip what leads up to the name: verbs, adverbs, scopes, years
         changed = True

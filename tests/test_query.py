@@ -126,29 +126,21 @@ def make_graph() -> Graph:
         return {"place": place_iri, "agency": agencies.__getitem__,
                 "village": lambda _: village}[kind](key)
 
+    def event(node, kind, cls, event_cls, role, link, shortcut, source, who, name, evidence):
+        target, report = entity_iri(kind, name), report_iri(source)
+        for triple in ((target, RDF.type, cls), (target, RDFS.label, zh(name)), (report, LGKG.mentions, target),
+                       (node, RDF.type, event_cls), (node, role, who), (node, link, target),
+                       (node, PROV.wasDerivedFrom, report), (node, LGKG.evidence, Literal(evidence)),
+                       (who, shortcut, target)):
+            g.add(triple)
+
     for n, (source, (kind, key), programme, evidence) in enumerate(RUNS):
-        node, prog, who = DATA[f"participation/{n}"], entity_iri("programme", programme), subject(kind, key)
-        g.add((prog, RDF.type, LGKG.Programme))
-        g.add((prog, RDFS.label, zh(programme)))
-        g.add((report_iri(source), LGKG.mentions, prog))
-        g.add((node, RDF.type, LGKG.ProgrammeParticipation))
-        g.add((node, LGKG.participant, who))
-        g.add((node, LGKG.programme, prog))
-        g.add((node, PROV.wasDerivedFrom, report_iri(source)))
-        g.add((node, LGKG.evidence, Literal(evidence)))
-        g.add((who, LGKG.runsProgramme, prog))
+        event(DATA[f"participation/{n}"], "programme", LGKG.Programme, LGKG.ProgrammeParticipation,
+              LGKG.participant, LGKG.programme, LGKG.runsProgramme, source, subject(kind, key), programme, evidence)
     for n, (source, (kind, key), honour, year, evidence) in enumerate(HONOURS):
-        node, hon, who = DATA[f"award/{n}"], entity_iri("honour", honour), subject(kind, key)
-        g.add((hon, RDF.type, LGKG.Honour))
-        g.add((hon, RDFS.label, zh(honour)))
-        g.add((report_iri(source), LGKG.mentions, hon))
-        g.add((node, RDF.type, LGKG.HonourAward))
-        g.add((node, LGKG.recipient, who))
-        g.add((node, LGKG.honour, hon))
-        g.add((node, PROV.wasDerivedFrom, report_iri(source)))
-        g.add((node, LGKG.evidence, Literal(evidence)))
-        g.add((node, LGKG.year, Literal(year)))
-        g.add((who, LGKG.receivedHonour, hon))
+        event(DATA[f"award/{n}"], "honour", LGKG.Honour, LGKG.HonourAward, LGKG.recipient, LGKG.honour,
+              LGKG.receivedHonour, source, subject(kind, key), honour, evidence)
+        g.add((DATA[f"award/{n}"], LGKG.year, Literal(year)))
     return g
 
 

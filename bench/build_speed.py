@@ -28,11 +28,8 @@ skips, none skipped for an exception).
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import hashlib
 import json
 import os
-import pickle
 import resource
 import shutil
 import subprocess
@@ -43,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import kg.build
 from kg.build import CACHE_DIR
 from kg.divisions import gazetteer
 from kg.export import write_graphml, write_turtle
@@ -190,18 +188,9 @@ def _clock(seconds: dict[str, float], stage: str, fn: Callable):
 
 
 def cached_extractions(cache: Path, sources: list[str]) -> list[Extraction]:
-    """The build's extractions, read back from its cache (stored once per content) by each file's hash."""
-    by_hash = {}
-    for path in cache.glob("*.pickle"):
-        with open(path, "rb") as fh:
-            ex = pickle.load(fh)
-        by_hash[ex.sha256] = ex
-    found = []
-    for source in sources:
-        ex = by_hash.get(hashlib.sha256(Path(source).read_bytes()).hexdigest())
-        if ex is not None:
-            found.append(dataclasses.replace(ex, source=source))
-    return found
+    """The build's extractions, read back from its cache as a rebuild would."""
+    found = (kg.build._cached(cache, kg.build._cache_key(Path(s)), s) for s in sources)
+    return [ex for ex in found if ex is not None]
 
 
 def measure(name: str, inputs: list[Path], jobs: int, stages: Stages, stage_docs: int) -> Run:

@@ -216,12 +216,9 @@ def programme_words() -> list[str]:
 @functools.cache
 def _place_names() -> frozenset[str]:
     """Short and full names of divisions, to tell 法治江宁 (a slogan) from 法治进家."""
-    try:
-        from kg.divisions import gazetteer  # noqa: PLC0415 - loaded once, only if needed
+    from kg.divisions import gazetteer  # noqa: PLC0415 - loaded once, only if needed
 
-        return frozenset(gazetteer().names())
-    except Exception:  # noqa: BLE001 - the gazetteer is optional here
-        return frozenset()
+    return frozenset(gazetteer().names())  # a missing gazetteer is an error, not a rule quietly off
 
 
 # -- text helpers ---------------------------------------------------------------

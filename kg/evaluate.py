@@ -169,12 +169,16 @@ class Scores:
 
 
 def _entities(data: object, where: str, path: Path) -> tuple[GoldEntity, ...]:
+    """Gold items of one type: ``{"name": str, "aliases": [str]}`` objects, or plain name strings."""
     if not isinstance(data, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("aliases", []), list)
+        isinstance(e, str)
+        or isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("aliases", []), list)
         for e in data
     ):
-        raise GoldError(f"{path}: {where} must be a list of {{\"name\": str, \"aliases\": [str]}} (see gold/GUIDELINE.md)")
-    return tuple(GoldEntity(e["name"], tuple(map(str, e.get("aliases", [])))) for e in data)
+        raise GoldError(f"{path}: {where} must be a list of names or of {{\"name\": str, \"aliases\": [str]}} "
+                        "(see gold/GUIDELINE.md)")
+    return tuple(GoldEntity(e) if isinstance(e, str) else GoldEntity(e["name"], tuple(map(str, e.get("aliases", []))))
+                 for e in data)
 
 
 def _read_gold(path: Path) -> Gold:

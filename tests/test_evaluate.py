@@ -137,6 +137,20 @@ def test_entity_matching(score, predicted, tp, fp, fn) -> None:
     assert (a.tp, a.fp, a.fn) == (tp, fp, fn)
 
 
+@pytest.mark.parametrize(
+    ("predicted", "tp", "fp", "fn"),
+    [
+        ({"人民日报": []}, 0, 0, 1),  # optional given as a plain string: ignored
+        ({"新华社": []}, 0, 1, 1),  # not optional: a false hit
+    ],
+)
+def test_optional_items_as_plain_strings(score, predicted, tp, fp, fn) -> None:
+    gold = gold_doc(agency={"镇海区司法局": []})
+    gold["optional"]["agency"] = ["人民日报"]
+    a = score([gold], [report_ttl(agency=predicted)]).types["agency"]
+    assert (a.tp, a.fp, a.fn) == (tp, fp, fn)
+
+
 def test_duplicate_is_reported_with_its_gold_entity(score) -> None:
     gold = gold_doc(agency={"镇海区司法局": ["区司法局"]})
     s = score([gold], [report_ttl(agency={"镇海区司法局": [], "区司法局": []})])
@@ -258,6 +272,7 @@ def test_load_predictions_from_oxigraph_store(tmp_path: Path) -> None:
         (json.dumps({**gold_doc(), "doc": "other"}), "must be the file name"),
         (json.dumps({**gold_doc(), "year": "2022"}), "must be an integer"),
         (json.dumps({**gold_doc(), "entities": {"agency": [{"aliases": []}]}}), r"entities\.agency must be a list"),
+        (json.dumps({**gold_doc(), "optional": {"agency": [3]}}), r"optional\.agency must be a list"),
     ],
 )
 def test_malformed_gold(tmp_path: Path, text: str, message: str) -> None:

@@ -80,7 +80,22 @@ def _level_place(level: str, ctx: Context) -> Division | None:
         return ctx.province
     if level in "州盟" and ctx.city is not None and ctx.city.name.endswith(level):
         return ctx.city  # 州司法局 in a county of 临夏回族自治州, 盟委 in one of 兴安盟
+    if level == "地" and ctx.city is not None and ctx.city.name.endswith("地区"):
+        return ctx.city  # 地委 in a county of 喀什地区
     return None
+
+
+def _prefix(target: Division, level: str, committee: str) -> str:
+    """How a body's name begins for a jurisdiction given by a level word.
+
+    A prefecture's party committee is 喀什地委, not 喀什地区委; a county whose
+    name is one character and its level writes its committee 新县县委.
+    """
+    if level == "地" and target.name.endswith("地区"):
+        return target.name[:-1]
+    if committee and len(target.name) == 2 and target.name.endswith("县"):
+        return target.name + "县"
+    return target.name
 
 
 def _canonical_head(head: str) -> str:
@@ -194,6 +209,12 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             committee, js = "委", hs - (2 if text[hs - 2:hs] == "党委" else 1)
         elif _canonical_head(head) in data["committee_heads"]:
             committee = "委"  # 区依法治区办 is the committee's office all the same
+        elif head in data["party_only_heads"]:
+            continue  # 办公室, 党校 name a body only as the party committee's
+        if head in data["own_bare_heads"] and ctx.district is not None \
+                and (hs == 0 or text[hs - 1] not in data["levels"]) and hs not in place_end:
+            out.append(_agency(text, hs, he, ctx.district.name + head, ctx.district.name))
+            continue  # 纳入政府党组集体学习: a county report's own government
         place = place_end.get(js)
         doubled = place_end.get(js - 1)  # 合川区区司法局: the level said twice, as site headers do
         if place is None and doubled is not None and doubled.canonical.endswith(text[js - 1:js]):
@@ -203,7 +224,11 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             prefix = place.canonical if place.code and head not in named_heads else place.surface
             league = next((p for p in data["party_prefixes"] if text[:place.start].endswith(p)), "")
             start = place.start - len(league)
-            body = head if head == "党委" and not place.code else _canonical_head(head)  # 九龙湖镇党委 stays
+            # 九龙湖镇党委 stays, and so does 内蒙古自治区党委 (a region's usual name)
+            keep = head == "党委" and (not place.code or place.canonical.endswith("自治区"))
+            body = head if keep else _canonical_head(head)
+            if place.code and (committee or body.startswith("委")) and len(prefix) == 2 and prefix.endswith("县"):
+                prefix += "县"  # 新县县委: a one-character county writes its level twice
             out.append(_agency(text, start, he, league + prefix + committee + body, place.canonical))
             continue
         level = text[js - 1:js]
@@ -233,35 +258,45 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
                                        target.name + committee + _canonical_head(head), target.name))
             continue
         before_level = text[js - 2] if js >= 2 else ""
+        same = next((a.parent for a in reversed(out) if a.end == js - 1 and a.parent.endswith(level)), "") \
+            if level else ""
+        if same:  # 泉州市委市政府: the level word repeats the place just named
+            out.append(_agency(text, js - 1, he, same + committee + _canonical_head(head), same))
+            continue
         # 州 and 盟 end many names (苏州, 广州): a bare one only after a boundary or a function word.
         prefecture = level in "州盟" and (not re.match(_NAME_CHAR, before_level or " ") or before_level in _FUNCTION_CHARS)
+        # 地委 only where the report's prefecture is a 地区, and not in 当地委托
+        prefecture = prefecture or level == "地" and before_level not in "当各本外" \
+            and text[he:he + 1] not in "托员屈"
         if level and (level in "省市区县旗" and (not before_level or before_level not in data["not_before_level"])
                       or prefecture):
             target = _level_place(level, ctx)
             if target is not None:
                 league = "共青团" if before_level == "团" and head == "委" else ""  # 团县委: the Youth League's
                 out.append(_agency(text, js - 1 - len(league[2:]), he,
-                                   league + target.name + committee + _canonical_head(head), target.name))
+                                   league + _prefix(target, level, committee or _canonical_head(head)[:1] == "委")
+                                   + committee + _canonical_head(head), target.name))
                 continue
-        if committee and (own := re.search(r"治([省市区县旗州盟])", head)) and not re.match(_NAME_CHAR, text[js - 1:js] or " "):
-            # 依法治区委员会 alone: the level it governs names its jurisdiction.
+        if committee and (own := re.search(r"治([省市区县旗州盟地])", head)) and (js == 0 or text[js - 1] not in data["levels"]):
+            # 依法治区委员会 alone, or after a verb (召开全面依法治区委员会会议): the level it governs
+            # names its jurisdiction.
             target = _level_place(own.group(1), ctx)
             if target is not None:
-                out.append(_agency(text, js, he, target.name + committee + _canonical_head(head), target.name))
+                out.append(_agency(text, js, he, _prefix(target, own.group(1), committee) + committee
+                                   + _canonical_head(head), target.name))
                 continue
         if head in named_heads:
             named = _named(text, hs, he, head)
             if named is not None:
                 out.append(named)
                 continue
-        if ctx.agency and ctx.agency.endswith(head) and head not in ("委", "委员会", "政府") \
+        if ctx.agency and ctx.agency.endswith(_canonical_head(head)) and head not in ("委", "委员会", "政府") \
                 and not re.match(r"[\u4e00-\u9fff]", text[hs - 1:hs] or " "):
             out.append(_agency(text, hs, he, ctx.agency))
     out += _generic(text, ctx, places, out)
     out += _sub_bodies(text, out)
     out += _quoted_bodies(text, out)
-    titles = [(m.start(), m.end()) for m in re.finditer(r"《[^》]{0,80}》", text)]
-    out = [a for a in out if not any(s < a.start and a.end < e for s, e in titles)]
+    out = _outside_titles(text, out)
     # 区工信局、科创局、工商联: the jurisdiction carries along a list.
     for a in [a for a in out if a.parent and a.surface[:1] not in "我本"]:
         pos = a.end
@@ -279,6 +314,34 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             continue
         kept.append(a)
     return kept
+
+
+_OPENING_QUOTES = "“「\""
+_TITLE = re.compile(r"《[^》]{0,80}》")
+_ISSUER_GAP = re.compile(r"(?:中共|中国共产党)?[\s、和与及]*")
+
+
+def _outside_titles(text: str, found: list[Mention]) -> list[Mention]:
+    """Drop agencies inside a 《…》 title but its issuers, named where the title begins.
+
+    《中共晋江市委办公室 晋江市人民政府办公室关于印发…》 names two bodies that
+    issued it; 《…人民法院组织法》 names none.
+    """
+    titles = [m.span() for m in _TITLE.finditer(text)]
+    if not titles:
+        return found
+    issuers: set[int] = set()
+    for s, e in titles:
+        pos = _ISSUER_GAP.match(text, s + 1).end()
+        for i, a in sorted(enumerate(found), key=lambda ia: (ia[1].start, -ia[1].end)):
+            if s < a.start and a.end < e and a.start == pos:
+                issuers.add(i)
+                pos = _ISSUER_GAP.match(text, a.end).end()
+            elif s < a.start and a.end < e and a.start < pos:
+                issuers.add(i)  # a shorter reading of the issuer just taken (晋江市委 in 晋江市委办公室)
+    return [a for i, a in enumerate(found)  # a body set up under a quoted name is named, title or not
+            if i in issuers or a.surface[:1] in _OPENING_QUOTES
+            or not any(s < a.start and a.end < e for s, e in titles)]
 
 
 def _sub_bodies(text: str, found: list[Mention]) -> list[Mention]:

@@ -81,6 +81,8 @@ def test_town_short_form_only_when_named_in_full(context_of):
         # a county report's government party group, with or without its level
         ("430621", "县人民政府党组将法治政府建设列入议程,纳入政府党组集体学习。",
          ["岳阳县人民政府党组", "岳阳县政府党组"]),
+        ("210311", "调整区委法治建设委员会设置。", ["千山区委法治建设委员会"]),
+        ("210311", "《关于转发最高人民法院“一号司法建议”的通知》", ["最高人民法院"]),
         # any body of a jurisdiction, also where its head is not a bureau's
         ("110108", "区园林绿化局、区红十字会开展活动。", ["海淀区园林绿化局", "海淀区红十字会"]),
         ("450103", "加强与公安部门协作。", []),
@@ -126,3 +128,17 @@ def test_agency_keeps_its_jurisdiction(context_of):
     text = "区司法局开展工作。"
     (agency,) = find_agencies(text, ctx, find_places(text, ctx))
     assert (agency.canonical, agency.parent, agency.surface) == ("城关区司法局", "城关区", "区司法局")
+
+
+@pytest.mark.parametrize(
+    ("code", "field", "expected"),
+    [
+        ("621122", "司法局", "陇西县司法局"),  # 来源: 司法局 on the county's own site
+        ("152525", "人民政府办公室", "东乌珠穆沁旗政府办公室"),
+        ("621122", "县司法局", "陇西县司法局"),
+        ("621122", "内蒙古法治网", ""),  # a website is no issuing body
+        ("621122", "委员会", ""),
+    ],
+)
+def test_issuer_from_a_bare_head(context_of, code, field, expected):
+    assert context_of(code, field).agency == expected

@@ -318,7 +318,7 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
 
 _OPENING_QUOTES = "“「\""
 _TITLE = re.compile(r"《[^》]{0,80}》")
-_ISSUER_GAP = re.compile(r"(?:中共|中国共产党)?[\s、和与及]*")
+_ISSUER_GAP = re.compile(r"(?:关于)?(?:转发|印发)?(?:中共|中国共产党)?[\s、和与及]*")
 
 
 def _outside_titles(text: str, found: list[Mention]) -> list[Mention]:
@@ -460,4 +460,7 @@ def canonical_issuer(agency_field: str, title: str, ctx: Context, places_of) -> 
             found = find_agencies(source, ctx, places_of(source))
             if found:
                 return found[0].canonical
+    head = agency_field.strip()
+    if ctx.district is not None and head in _data()["heads"] and head not in ("委", "委员会", "党委"):
+        return ctx.district.name + _canonical_head(head)  # 来源: 司法局 on a county's site is its own
     return ""

@@ -2,7 +2,11 @@
 
 Nothing here raises for a bad file: :func:`read_file` returns a
 :class:`~kg.types.Skip` with a one-line reason, so one broken file never
-ends a build. Only a path that does not exist is an error.
+ends a build. Only a path that does not exist is an error. Only regular
+files are read: a FIFO, device or socket with a report's name is skipped,
+never opened in a way that could wait. :func:`screen` decides what can be
+told from the file system alone (type, size), so a build skips those files
+before handing any work to a process that loads the model.
 
 Example:
     >>> for rec in read(["reports/"]):
@@ -14,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -24,7 +29,7 @@ from kg.errors import InputError
 from kg.normalise import plausibility
 from kg.types import RawDocument, Skip
 
-__all__ = ["SUFFIXES", "iter_files", "read_file", "read", "decode", "html_text"]
+__all__ = ["SUFFIXES", "iter_files", "screen", "read_bytes", "read_file", "read", "decode", "html_text"]
 
 #: File suffixes read, and their format.
 SUFFIXES = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
@@ -146,22 +151,74 @@ def _refuse_binary(controls: int, total: int) -> None:
         raise ValueError(f"binary file ({controls} control characters)")
 
 
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+_TOO_LONG = "split the file, or raise the limit with --max-chars"
+
+
+def _not_regular(mode: int) -> str:
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return f"not a regular file ({kind}); only regular files are read"
+
+
+def screen(path: Path, max_chars: int | None = None) -> Skip | None:
+    """Why ``path`` is skipped, as far as its name and the file system tell; ``None`` if it must be read.
+
+    Looks at the suffix and at ``stat`` only, never opens the file: an
+    unsupported type, a path that cannot be reached, anything but a regular
+    file (FIFO, device, socket), an empty file, and, given ``max_chars``, a
+    file of more than 4 bytes per allowed character.
+
+    Example:
+        >>> screen(Path("seeds/004_94ac708e86507105.txt")) is None
+        True
+    """
+    source = str(path)
+    if path.suffix.lower() not in SUFFIXES:
+        return Skip(source, f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .md or .html")
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        return Skip(source, f"cannot read: {err.strerror or err}")
+    if not stat.S_ISREG(info.st_mode):
+        return Skip(source, _not_regular(info.st_mode))
+    if info.st_size == 0:
+        return Skip(source, "empty file")
+    if max_chars is not None and info.st_size > 4 * max_chars:
+        return Skip(source, f"too long: {info.st_size:,} bytes, over the {max_chars:,}-character limit; {_TOO_LONG}")
+    return None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of the regular file ``path``; opened without waiting, so a FIFO put in its place cannot hang.
+
+    Raises:
+        OSError: it cannot be read, or is not a regular file (``errno.EINVAL``).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(22, _not_regular(mode), str(path))
+        return fh.read()
+
+
 def read_file(path: Path) -> RawDocument | Skip:
     """Read one file into a :class:`~kg.types.RawDocument`, or a :class:`~kg.types.Skip` saying why not.
 
-    Never raises: unreadable, unsupported, empty, binary and undecodable
-    files are skipped with a one-line reason.
+    Never raises: unreadable, unsupported, not regular, empty, binary and
+    undecodable files are skipped with a one-line reason.
 
     Example:
         >>> read_file(Path("seeds/004_94ac708e86507105.txt")).encoding
         'utf-8'
     """
     source = str(path)
-    fmt = SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        return Skip(source, f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .md or .html")
+    if (skip := screen(path)) is not None:
+        return skip
+    fmt = SUFFIXES[path.suffix.lower()]
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except OSError as err:
         return Skip(source, f"cannot read: {err.strerror or err}")
     if not data.strip():

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import InputError
-from kg.ingest import SUFFIXES, decode, html_text, iter_files, read, read_file
+from kg.ingest import SUFFIXES, decode, html_text, iter_files, read, read_bytes, read_file, screen
 from kg.types import RawDocument, Skip
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -103,17 +103,19 @@ def test_read_file_unreadable(tmp_path):
     assert isinstance(missing, Skip) and missing.reason.startswith("cannot read")
     folder = tmp_path / "folder.txt"
     folder.mkdir()
-    assert read_file(folder).reason.startswith("cannot read")
+    assert read_file(folder).reason == "not a regular file (a folder); only regular files are read"
 
 
 def test_read_file_permission(write, monkeypatch):
+    import kg.ingest
+
     path = write("secret.txt", b"text")
 
-    def denied(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
 
     # chmod 0 does not stop root, so the denial is simulated where the bytes are read
-    monkeypatch.setattr(type(path), "read_bytes", denied)
+    monkeypatch.setattr(kg.ingest, "read_bytes", denied)
     skip = read_file(path)
     assert isinstance(skip, Skip) and skip.reason.startswith("cannot read") and "Permission denied" in skip.reason
 
@@ -236,3 +238,51 @@ def test_read_file_never_raises_on_text(tmp_path, text):
     path = tmp_path / "fuzz.html"
     path.write_bytes(("<p>" + text).encode("gb18030"))
     assert isinstance(read_file(path), RawDocument | Skip)
+
+
+# --- only regular files are read: nothing else is opened in a way that could wait ------------------
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _socket(path: Path) -> Path:
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    sock.close()  # the socket file stays
+    return path
+
+
+def _device(path: Path) -> Path:
+    path.symlink_to("/dev/zero")  # endless: reading it would never finish
+    return path
+
+
+@pytest.mark.parametrize(("make", "kind"), [(_fifo, "a FIFO"), (_socket, "a socket"),
+                                            (_device, "a character device")])
+def test_files_that_are_not_regular_are_skipped_not_read(tmp_path, make, kind):
+    path = make(tmp_path / "report.txt")  # nobody writes to the FIFO: opening it to read would wait forever
+    assert screen(path) == read_file(path) == Skip(str(path), f"not a regular file ({kind}); only regular files "
+                                                               "are read")
+    assert [p.name for p in iter_files([tmp_path])] == ["report.txt"]  # found, then skipped with its reason
+
+
+def test_a_fifo_put_in_a_files_place_after_screening_does_not_hang(tmp_path):
+    path = _fifo(tmp_path / "report.txt")
+    with pytest.raises(OSError, match="not a regular file"):
+        read_bytes(path)
+
+
+@pytest.mark.parametrize(("size", "max_chars", "reason"), [
+    (0, None, "empty file"),
+    (4001, 1000, "too long: 4,001 bytes, over the 1,000-character limit"),
+])
+def test_screen_decides_from_the_file_system_alone(tmp_path, size, max_chars, reason):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"x" * size)
+    assert reason in screen(path, max_chars).reason
+    path.write_bytes(b"x" * 4000)
+    assert screen(path, 1000) is None

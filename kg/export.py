@@ -2,7 +2,10 @@
 
 Every file is written atomically: to a temporary file in the same folder,
 then renamed over the target, so an interrupted build leaves the previous
-output whole.
+output whole; it gets the permissions the user's umask gives new files.
+Values are made safe at this edge and only here (:mod:`kg.safe`): GraphML
+and GEXF lose the characters XML 1.0 forbids (Turtle keeps them), and CSV
+cells that a spreadsheet would run as a formula are made text.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +23,10 @@ import networkx as nx
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from kg.safe import csv_cell, xml_text
 from kg.vocab import LGKG
 
-__all__ = ["atomic_write", "write_turtle", "write_json", "to_networkx", "write_graphml", "write_gexf",
+__all__ = ["atomic_write", "new_mode", "write_turtle", "write_json", "to_networkx", "write_graphml", "write_gexf",
            "write_ntriples", "write_jsonld", "write_csv_tables", "FORMATS", "write_formats", "TYPE_COLOURS"]
 
 #: Node type → (r, g, b), read by Gephi and Gephi Lite.
@@ -38,13 +43,29 @@ _EDGES = (LGKG.mentions, LGKG.reportingDistrict, LGKG.withinPlace, LGKG.jurisdic
           LGKG.runsProgramme, LGKG.receivedHonour)
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def new_mode(*, folder: bool = False) -> int:
+    """The mode ``open`` (or ``mkdir`` for a folder) gives a new file under the process's umask."""
+    with _UMASK_LOCK:  # reading the umask means setting it: set straight back, under a lock
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return (0o777 if folder else 0o666) & ~mask
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; rename it over ``path`` on success."""
+    """Open a temporary file beside ``path``; rename it over ``path`` on success.
+
+    The file gets the mode a plain ``open`` would give it (0666 less the
+    umask), not the 0600 of a temporary file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, new_mode())
         with os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as fh:
             yield fh
         os.replace(tmp, path)
@@ -128,26 +149,45 @@ def _add_province(out: nx.MultiDiGraph, g: Graph) -> None:
             place, seen = up, seen + 1
 
 
+def _xml_safe(value: Any) -> Any:
+    return xml_text(value) if isinstance(value, str) else value
+
+
+def _for_xml(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of ``graph`` whose ids and string values hold only characters XML 1.0 allows."""
+    out = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        out.add_node(xml_text(node), **{k: _xml_safe(v) for k, v in data.items()})
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        out.add_edge(xml_text(u), xml_text(v), key=_xml_safe(key), **{k: _xml_safe(x) for k, x in data.items()})
+    return out
+
+
 def write_graphml(g: Graph, path: str | Path) -> nx.MultiDiGraph:
     """Write the NetworkX projection of ``g`` as GraphML, atomically.
 
     Keys are named after their attributes (``named_key_ids``), so no data key
-    lands on the ids that Gephi reserves for yEd (``d3``, ``d7``).
+    lands on the ids that Gephi reserves for yEd (``d3``, ``d7``). Characters
+    that XML 1.0 forbids are left out of the file (not of the returned projection).
     """
     graph = to_networkx(g)
-    _write_with(path, lambda fh: nx.write_graphml(graph, fh, named_key_ids=True), "wb")
+    safe = _for_xml(graph)
+    _write_with(path, lambda fh: nx.write_graphml(safe, fh, named_key_ids=True), "wb")
     return graph
 
 
 def write_gexf(graph: nx.MultiDiGraph, path: str | Path) -> None:
-    """Write the projection as GEXF with ``viz`` colour and size, which Gephi reads natively."""
+    """Write the projection as GEXF with ``viz`` colour and size, which Gephi reads natively.
+
+    Characters that XML 1.0 forbids are left out.
+    """
     out = nx.MultiDiGraph()
-    for node, data in graph.nodes(data=True):
+    for node, data in _for_xml(graph).nodes(data=True):
         attrs = {k: v for k, v in data.items() if k not in ("r", "g", "b", "size")}
         attrs["viz"] = {"color": {"r": data["r"], "g": data["g"], "b": data["b"], "a": 1.0},
                         "size": data["size"]}
         out.add_node(node, **attrs)
-    for u, v, key, data in graph.edges(keys=True, data=True):
+    for u, v, key, data in _for_xml(graph).edges(keys=True, data=True):
         out.add_edge(u, v, key=key, **data)
     _write_with(path, lambda fh: nx.write_gexf(out, fh), "wb")
 
@@ -166,7 +206,12 @@ def write_jsonld(g: Graph, path: str | Path) -> None:
 
 
 def write_csv_tables(graph: nx.MultiDiGraph, nodes_path: str | Path, edges_path: str | Path) -> None:
-    """Write node and edge tables (Gephi's spreadsheet import reads ``Id``, ``Label``, ``Source``, ``Target``)."""
+    """Write node and edge tables (Gephi's spreadsheet import reads ``Id``, ``Label``, ``Source``, ``Target``).
+
+    A cell that starts with ``= + - @``, tab or carriage return gets a
+    leading apostrophe (:func:`kg.safe.csv_cell`), so a spreadsheet shows
+    it as text instead of running it as a formula.
+    """
     import csv  # noqa: PLC0415
 
     keys = sorted({k for _, d in graph.nodes(data=True) for k in d} - {"label"})
@@ -175,13 +220,13 @@ def write_csv_tables(graph: nx.MultiDiGraph, nodes_path: str | Path, edges_path:
         w = csv.writer(fh)
         w.writerow(["Id", "Label", *keys])
         for node, data in sorted(graph.nodes(data=True)):
-            w.writerow([node, data["label"], *(data.get(k, "") for k in keys)])
+            w.writerow(map(csv_cell, [node, data["label"], *(data.get(k, "") for k in keys)]))
 
     def edges(fh: IO[Any]) -> None:
         w = csv.writer(fh)
         w.writerow(["Source", "Target", "Label"])
         for u, v, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["label"])):
-            w.writerow([u, v, data["label"]])
+            w.writerow(map(csv_cell, [u, v, data["label"]]))
 
     _write_with(nodes_path, nodes)
     _write_with(edges_path, edges)

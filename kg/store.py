@@ -3,8 +3,9 @@
 The store is a folder (RocksDB) that ``kg query``, ``kg shared-programmes``
 and ``kg serve`` open read-only through :func:`kg.query.open_store`, at once,
 instead of parsing Turtle. It is bulk-loaded from the graph's N-Triples into
-a temporary folder beside the target, then renamed over it, so an
-interrupted build leaves the previous store whole.
+a temporary folder of its own beside the target (a unique name, so two
+writers never share one), then renamed over it, so an interrupted build
+leaves the previous store whole.
 
 Example:
     >>> write_store(graph, "out/store")
@@ -17,12 +18,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.errors import KGError
+from kg.export import new_mode
 
 __all__ = ["write_store"]
 
@@ -30,8 +33,9 @@ __all__ = ["write_store"]
 def write_store(graph: Graph | str | Path, path: str | Path) -> Path:
     """Bulk-load ``graph`` into a new Oxigraph store at ``path``, replacing what was there.
 
-    The store is built in ``.NAME.tmp`` beside ``path`` and renamed into place
-    once complete and closed.
+    The store is built in a new folder ``.NAME.<random>.tmp`` beside ``path``
+    and renamed into place once complete and closed; temporary files and
+    folders of other writers are never touched.
 
     Args:
         graph: the graph, or an RDF file holding it (graph.ttl, as ``kg build``
@@ -46,14 +50,16 @@ def write_store(graph: Graph | str | Path, path: str | Path) -> Path:
             previous store, if any, is left as it was.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    old = path.with_name(f".{path.name}.old")
-    triples = path.with_name(f".{path.name}.nt.tmp")
+    tmp = old = triples = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _remove(tmp)
-        _remove(old)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        tmp.chmod(new_mode(folder=True))  # as mkdir would make it, not mkdtemp's 0700
+        old = tmp.with_name(tmp.name.removesuffix(".tmp") + ".old.tmp")
         if isinstance(graph, Graph):
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".nt.tmp", dir=path.parent)
+            os.close(fd)
+            triples = Path(name)
             graph.serialize(triples, format="nt", encoding="utf-8")
             source, fmt = triples, ox.RdfFormat.N_TRIPLES
         else:
@@ -65,11 +71,13 @@ def write_store(graph: Graph | str | Path, path: str | Path) -> Path:
         del store  # closes the database before its folder moves
         _swap(tmp, path, old)
     except (OSError, ValueError, SyntaxError) as err:
-        _remove(tmp)
+        if tmp is not None:
+            _remove(tmp)
         raise KGError(f"cannot write the Oxigraph store {path}: {err}; check the space and permissions of "
                       f"{path.parent}") from err
     finally:
-        triples.unlink(missing_ok=True)
+        if triples is not None:
+            triples.unlink(missing_ok=True)
     _remove(old)
     return path
 

@@ -4,8 +4,15 @@
 :class:`~kg.types.Extraction` (or :class:`~kg.types.Skip`) out, with the
 loaded pipeline as its only state — so it runs unchanged in this process, in
 a pool of worker processes, or on a cluster. Extractions are cached under
-the output folder by content hash and pipeline version: a rebuild of a grown
-corpus reads only new or changed files, and a killed build resumes.
+the output folder by content hash and pipeline version (:mod:`kg.cache`): a
+rebuild of a grown corpus reads only new or changed files, and a killed build
+resumes.
+
+One build at a time writes into an output folder: a second one started
+while the first runs stops at once with one line. The folder is checked
+before any work, files that can be skipped from their type and size alone
+are skipped before any model is loaded, and a build that finds no report
+writes nothing, so the previous outputs stay as they were.
 
 Example:
     >>> summary = build(["seeds"], "out")
@@ -17,10 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import os
-import pickle
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -28,20 +37,26 @@ from pathlib import Path
 from typing import Any
 
 from kg import __version__, engines
+from kg.cache import entry_path
+from kg.cache import load as cache_load
+from kg.cache import save as cache_save
 from kg.divisions import gazetteer
-from kg.export import atomic_write, write_formats, write_graphml, write_json, write_turtle
+from kg.errors import InputError, KGError
+from kg.export import FORMATS, write_formats, write_graphml, write_json, write_turtle
 from kg.extract import extract
 from kg.graph import build_graph
-from kg.ingest import iter_files, read_file
+from kg.ingest import SUFFIXES, iter_files, read_bytes, read_file, screen
 from kg.metadata import read_metadata
 from kg.normalise import normalise
 from kg.pipeline import PIPELINE_VERSION
 from kg.types import Extraction, Skip
 
-__all__ = ["process_file", "build", "CACHE_DIR", "MAX_CHARS"]
+__all__ = ["process_file", "cached", "build", "CACHE_DIR", "LOCK_FILE", "MAX_CHARS"]
 
-#: Folder below the output folder that holds one extraction per document.
+#: Folder below the output folder that holds one extraction per document (see :mod:`kg.cache`).
 CACHE_DIR = "cache"
+#: File in the output folder that one build at a time holds locked.
+LOCK_FILE = ".kg-build.lock"
 #: Longest document read by default, in characters (spaCy's own ``max_length``); 1 M takes about 40 s.
 MAX_CHARS = 1_000_000
 
@@ -51,22 +66,20 @@ def process_file(path: str | Path, nlp: Any, *, max_chars: int | None = MAX_CHAR
 
     Args:
         path: the file.
-        nlp: the loaded spaCy pipeline (see :func:`kg.pipeline.load_pipeline`).
+        nlp: the loaded spaCy pipeline (see :func:`kg.pipeline.load_pipeline`),
+            used only when the file holds text to extract from.
         max_chars: skip a document longer than this many characters; ``None``: no limit.
 
     Returns:
         The document's extraction record, or a skip with its reason.
     """
-    too_long = "split the file, or raise the limit with --max-chars"
-    with contextlib.suppress(OSError):  # read_file says why a file cannot be read
-        if max_chars is not None and (size := os.stat(path).st_size) > 4 * max_chars:
-            return Skip(str(path), f"too long: {size:,} bytes, over the {max_chars:,}-character limit; {too_long}")
-    raw = read_file(Path(path))
+    skip = screen(Path(path), max_chars)
+    raw = skip or read_file(Path(path))
     if isinstance(raw, Skip):
         return raw
     if max_chars is not None and len(raw.text) > max_chars:
         return Skip(raw.source, f"too long: {len(raw.text):,} characters, over the {max_chars:,}-character limit; "
-                                 f"{too_long}")
+                                 "split the file, or raise the limit with --max-chars")
     doc = normalise(raw)
     if not doc.text.strip():
         return Skip(raw.source, "no text left after removing page furniture and garbled runs")
@@ -86,32 +99,14 @@ def process_file(path: str | Path, nlp: Any, *, max_chars: int | None = MAX_CHAR
     )
 
 
-def _key(digest: str) -> str:
-    """The cache key of a file's content hash under this pipeline version."""
-    return hashlib.sha256(f"{digest}:{PIPELINE_VERSION}".encode()).hexdigest()
-
-
-def _cache_key(path: Path) -> str | None:
+def cached(cache: Path, path: Path) -> tuple[Extraction | None, str]:
+    """The cached extraction of the file ``path``, or why none can be used (see :func:`kg.cache.load`)."""
     try:
-        return _key(hashlib.sha256(path.read_bytes()).hexdigest())
+        digest = hashlib.sha256(read_bytes(path)).hexdigest()
     except OSError:
-        return None
-
-
-def _cached(cache: Path, key: str | None, source: str) -> Extraction | None:
-    if key is None:
-        return None
-    try:
-        with open(cache / f"{key}.pickle", "rb") as fh:
-            ex = pickle.load(fh)
-    except (OSError, pickle.PickleError, EOFError, AttributeError):
-        return None
-    return dataclasses.replace(ex, source=source) if isinstance(ex, Extraction) else None
-
-
-def _store(cache: Path, ex: Extraction) -> None:
-    with atomic_write(cache / f"{_key(ex.sha256)}.pickle", "wb") as fh:
-        pickle.dump(ex, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return None, ""  # the extraction will say why the file cannot be read
+    hit, problem = cache_load(cache, digest, str(path))
+    return hit, problem and f"cache entry {entry_path(cache, digest).name} for {path} {problem}; extracted again"
 
 
 def _progress(items: Iterable[Any], total: int, quiet: bool) -> Iterator[Any]:
@@ -152,49 +147,130 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
         The build report (also written to ``report.json``).
 
     Raises:
-        InputError: a path does not exist.
-        KGError: an unknown engine, or dask missing for the ``dask`` engine.
+        InputError: a path does not exist, or no report is found under
+            ``paths`` (nothing is written then).
+        KGError: an option out of range, an output folder that cannot be
+            written or that another build is writing to, an unknown engine,
+            dask missing for the ``dask`` engine, a pipeline that cannot be loaded.
     """
     started = time.perf_counter()
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)
+    formats = list(formats)
+    _check_options(jobs, max_chars, formats)
     outdir = Path(outdir)
     files = list(iter_files(paths))
-    cache = outdir / CACHE_DIR
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    results: dict[str, Extraction | Skip] = {}
-    todo: list[Path] = []
-    lookup = use_cache and cache.is_dir()  # a first build has nothing to look up: no file is hashed twice
-    for path in files:
-        hit = _cached(cache, _cache_key(path), str(path)) if lookup else None
-        if hit is not None:
-            results[str(path)] = hit
-        else:
-            todo.append(path)
-    run = engines.run(engine, todo, jobs=jobs, config=config, scheduler=scheduler, max_chars=max_chars)
-    for item in _progress(run, len(todo), quiet):
-        results[item.source] = item
-        if isinstance(item, Extraction) and use_cache:
-            _store(cache, item)
-    results = {key: _printable(item) for key, item in results.items()}
-    extractions = [r for r in results.values() if isinstance(r, Extraction)]
-    skips = sorted((r for r in results.values() if isinstance(r, Skip)), key=lambda s: s.source)
-    graph = build_graph(extractions, gaz=gazetteer())
-    write_turtle(graph, outdir / "graph.ttl")
-    nxg = write_graphml(graph, outdir / "graph.graphml")
-    written = ["graph.ttl", "graph.graphml", *write_formats(graph, nxg, outdir, list(formats)), "report.json"]
-    if store:
-        from kg.store import write_store  # noqa: PLC0415 - only when asked
+    where = ", ".join(map(str, paths))
+    if not files:
+        raise InputError(f"no report found in {where}: no {', '.join(SUFFIXES)} file there (an empty or "
+                         f"unmounted folder?); nothing written, {outdir} keeps its previous outputs")
+    jobs = jobs or os.cpu_count() or 1
+    with _output_lock(outdir):
+        cache = outdir / CACHE_DIR
+        results: dict[str, Extraction | Skip] = {}
+        warnings: list[str] = []
+        todo: list[Path] = []
+        hits = 0
+        lookup = use_cache and cache.is_dir()  # a first build has nothing to look up: no file is hashed twice
+        for path in files:
+            hit, problem = (None, "") if (skip := screen(path, max_chars)) or not lookup else cached(cache, path)
+            if problem:
+                warnings.append(problem)
+            hits += hit is not None
+            if skip or hit:
+                results[str(path)] = skip or hit
+            else:
+                todo.append(path)
+        run = engines.run(engine, todo, process_file, jobs=jobs, config=config, scheduler=scheduler,
+                          max_chars=max_chars)
+        for item in _progress(run, len(todo), quiet):
+            results[item.source] = item
+            if isinstance(item, Extraction) and use_cache:
+                cache_save(cache, item)
+        results = {key: _printable(item) for key, item in results.items()}
+        extractions = [r for r in results.values() if isinstance(r, Extraction)]
+        skips = sorted((r for r in results.values() if isinstance(r, Skip)), key=lambda s: s.source)
+        if not extractions:
+            raise InputError(f"no report found in {where}: all {len(files)} files skipped (first: {skips[0].source}: "
+                             f"{skips[0].reason}); nothing written, {outdir} keeps its previous outputs")
+        graph = build_graph(extractions, gaz=gazetteer())
+        write_turtle(graph, outdir / "graph.ttl")
+        nxg = write_graphml(graph, outdir / "graph.graphml")
+        written = ["graph.ttl", "graph.graphml", *write_formats(graph, nxg, outdir, formats), "report.json"]
+        if store:
+            from kg.store import write_store  # noqa: PLC0415 - only when asked
 
-        written.insert(-1, write_store(outdir / "graph.ttl", outdir / "store").name)
-    report = _report(files, extractions, skips, len(graph), nxg.number_of_nodes(),
-                     time.perf_counter() - started, len(files) - len(todo))
-    report["outputs"] = written
-    if validate:
-        from kg.ontology import validate as shacl  # noqa: PLC0415 - pyshacl is slow to import
+            written.insert(-1, write_store(outdir / "graph.ttl", outdir / "store").name)
+        report = _report(files, extractions, skips, len(graph), nxg.number_of_nodes(),
+                         time.perf_counter() - started, hits)
+        report["outputs"] = written
+        report["warnings"] = warnings
+        if validate:
+            from kg.ontology import validate as shacl  # noqa: PLC0415 - pyshacl is slow to import
 
-        conforms, text = shacl(graph)
-        report["shacl"] = {"conforms": conforms, "report": "" if conforms else text[:20000]}
-    write_json(report, outdir / "report.json")
+            conforms, text = shacl(graph)
+            report["shacl"] = {"conforms": conforms, "report": "" if conforms else text[:20000]}
+        write_json(report, outdir / "report.json")
     return report
+
+
+def _check_options(jobs: int | None, max_chars: int | None, formats: list[str]) -> None:
+    """Refuse option values that would make a build do nothing useful, before any work."""
+    for name, value, floor, hint in (("--jobs", jobs, 1, "leave it out for all cores"),
+                                     ("--max-chars", max_chars, 1, "0 on the command line for no limit")):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < floor):
+            raise KGError(f"{name} must be a whole number of at least {floor}, got {value!r}; {hint}")
+    if unknown := [f for f in formats if f not in FORMATS]:
+        raise KGError(f"unknown output format {unknown[0]!r}; use one of: {', '.join(FORMATS)}")
+
+
+@contextlib.contextmanager
+def _output_lock(outdir: Path) -> Iterator[None]:
+    """Hold the output folder for one build: check it can be written, lock it, clear what killed builds left.
+
+    The lock is an advisory ``flock`` on :data:`LOCK_FILE`; the system
+    releases it when the process ends, however it ends.
+
+    Raises:
+        KGError: the folder is a file, cannot be created or written, or
+            another build holds it.
+    """
+    fix = "choose another folder with -o, or make this one writable"
+    if outdir.exists() and not outdir.is_dir():
+        raise KGError(f"the output folder {outdir} is a file; pass a folder (new or existing) to -o")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(outdir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as err:
+        raise KGError(f"cannot write to the output folder {outdir}: {err.strerror or err}; {fix}") from err
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise KGError(f"another kg build (process {holder}) is writing to {outdir}; wait for it to finish, "
+                          "or build into another folder") from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            probe, name = tempfile.mkstemp(prefix=".kg-probe.", dir=outdir)
+            os.close(probe)
+            os.unlink(name)
+        except OSError as err:
+            raise KGError(f"cannot write to the output folder {outdir}: {err.strerror or err}; {fix}") from err
+        _clear_leftovers(outdir)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _clear_leftovers(outdir: Path) -> None:
+    """Remove the temporary files and folders that builds killed mid-write left (we hold the lock)."""
+    for folder in (outdir, outdir / CACHE_DIR):
+        for path in folder.glob(".*.tmp") if folder.is_dir() else ():
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _printable(item: Extraction | Skip) -> Extraction | Skip:

@@ -32,6 +32,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
           file=sys.stderr)
     _listed([f"skipped {s['source']}: {s['reason']}" for s in report["skipped"]], args.output)
     _listed([f"no district resolved for {source}" for source in report["unresolved"]], args.output)
+    _listed([f"warning: {warning}" for warning in report["warnings"]], args.output)
     if "shacl" in report:
         print(f"kg: SHACL: {'conforms' if report['shacl']['conforms'] else 'does NOT conform (see report.json)'}",
               file=sys.stderr)
@@ -126,6 +127,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--max-chars", type=int, metavar="N",
                    help="skip documents longer than N characters (default: 1000000; 0: no limit)")
     b.set_defaults(func=_cmd_build)
+    # A mistyped option or value is one line too, like every other error of kg build.
+    b.error = lambda message: b.exit(2, f"kg: build: {message}; see `kg build --help`\n")  # type: ignore[method-assign]
 
     e = sub.add_parser("evaluate", help="score a graph against gold files")
     e.add_argument("gold", help="folder of gold JSON files (gold/GUIDELINE.md)")

@@ -11,7 +11,7 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kg import engines
-from kg.build import CACHE_DIR, build
+from kg.build import CACHE_DIR, build, process_file
 from kg.cli import main
 from kg.errors import KGError
 from kg.query import open_store, resolve_query, run_query
@@ -89,7 +89,7 @@ def test_a_killed_build_resumes_where_it_stopped(plain, tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         build([SEEDS], tmp_path, jobs=1, quiet=True)
     assert not (tmp_path / "graph.ttl").exists()
-    assert len(list((tmp_path / CACHE_DIR).glob("*.pickle"))) == 2
+    assert len(list((tmp_path / CACHE_DIR).glob("*.json"))) == 2
     monkeypatch.undo()
     resumed = build([SEEDS], tmp_path, jobs=1, quiet=True)
     assert (resumed["documents"], resumed["from_cache"]) == (5, 2)
@@ -153,13 +153,13 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path):
 
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), \
             pytest.raises(KGError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
-        list(engines.run_dask(SEED_FILES[:1], scheduler="tcp://127.0.0.1:9"))
+        list(engines.run_dask(SEED_FILES[:1], process_file, scheduler="tcp://127.0.0.1:9"))
 
 
 def test_a_failing_dask_task_skips_its_files(tmp_path):
     config = tmp_path / "broken.cfg"
     config.write_text('[nlp]\nlang = "no-such-language"\npipeline = []\n', encoding="utf-8")
-    records = list(engines.run_dask(SEED_FILES[:2], config, workers=1))
+    records = list(engines.run_dask(SEED_FILES[:2], process_file, config, workers=1))
     assert sorted(r.source for r in records) == [str(p) for p in SEED_FILES[:2]]
     assert all(isinstance(r, Skip) and r.reason.startswith("failed on a Dask worker") for r in records)
 
@@ -167,7 +167,7 @@ def test_a_failing_dask_task_skips_its_files(tmp_path):
 def test_pools_are_recycled_every_chunk(monkeypatch):
     pools = []
     monkeypatch.setattr(engines, "_pooled", lambda paths, jobs, init, work: pools.append(paths) or iter(()))
-    list(engines.run_local([f"{i}.txt" for i in range(5)], 2, chunk=2))
+    list(engines.run_local([f"{i}.txt" for i in range(5)], 2, work=process_file, chunk=2))
     assert pools == [["0.txt", "1.txt"], ["2.txt", "3.txt"], ["4.txt"]]
 
 

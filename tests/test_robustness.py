@@ -18,6 +18,7 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS
 
 import kg.build
+import kg.ingest
 from kg.build import build
 from kg.metadata import read_metadata
 from kg.recognise.agencies import find_agencies
@@ -92,12 +93,12 @@ def broken(tmp_path_factory):
     """The corpus built in this process, with an unreadable file and one that vanishes mid-build."""
     root = tmp_path_factory.mktemp("broken")
     corpus = make_corpus(root)
-    real_read_bytes, real_iter_files = Path.read_bytes, kg.build.iter_files
+    real_read_bytes, real_iter_files = kg.ingest.read_bytes, kg.build.iter_files
 
-    def read_bytes(self):  # tests run as root, who may read anything: refuse as chmod 000 would
-        if self.name == "unreadable.txt":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+    def read_bytes(path):  # tests run as root, who may read anything: refuse as chmod 000 would
+        if path.name == "unreadable.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read_bytes(path)
 
     def listed_then_removed(paths):
         files = list(real_iter_files(paths))
@@ -105,7 +106,7 @@ def broken(tmp_path_factory):
         return files
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Path, "read_bytes", read_bytes)
+        mp.setattr(kg.ingest, "read_bytes", read_bytes)
         mp.setattr(kg.build, "iter_files", listed_then_removed)
         report = build([corpus], root / "out", jobs=1, quiet=True)
     return corpus, root / "out", report
@@ -158,8 +159,8 @@ def test_the_broken_corpus_builds_in_worker_processes_too(tmp_path):
 
 
 def test_max_chars_can_be_raised_or_lowered(tmp_path):
-    report = build([SEED["004"]], tmp_path, jobs=1, quiet=True, use_cache=False, max_chars=1_000)
-    assert report["documents"] == 0 and "over the 1,000-character limit" in report["skipped"][0]["reason"]
+    report = build([SEED["004"], SEED["000"]], tmp_path, jobs=1, quiet=True, use_cache=False, max_chars=6_000)
+    assert report["documents"] == 1 and "over the 6,000-character limit" in report["skipped"][0]["reason"]
     report = build([SEED["004"]], tmp_path, jobs=1, quiet=True, use_cache=False, max_chars=None)
     assert report["documents"] == 1
 

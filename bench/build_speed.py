@@ -189,7 +189,7 @@ def _clock(seconds: dict[str, float], stage: str, fn: Callable):
 
 def cached_extractions(cache: Path, sources: list[str]) -> list[Extraction]:
     """The build's extractions, read back from its cache as a rebuild would."""
-    found = (kg.build._cached(cache, kg.build._cache_key(Path(s)), s) for s in sources)
+    found = (kg.build.cached(cache, Path(s))[0] for s in sources)
     return [ex for ex in found if ex is not None]
 
 

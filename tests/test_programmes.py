@@ -56,6 +56,19 @@ def names(text: str) -> list[str]:
         ("争创全国法治政府建设示范县", "法治政府建设示范创建"),
         ("扎实开展党史学习教育", "党史学习教育"),
         ("推动法律进企业", "法律进企业"),
+        # national programmes, named in reports of any province
+        ("深入开展党纪学习教育，", "党纪学习教育"),
+        ("扎实开展深入贯彻中央八项规定精神学习教育", "中央八项规定精神学习教育"),
+        ("推进“两学一做”学习教育常态化制度化", "两学一做学习教育"),
+        ("深化“证照分离”改革", "证照分离改革"),
+        ("推进政务服务“一网通办”", "一网通办"),
+        ("推行“一件事一次办”", "一件事一次办"),
+        ("畅通12345政务服务便民热线", "12345政务服务便民热线"),
+        ("开展“4·15”全民国家安全教育日宣传", "全民国家安全教育日"),
+        ("在“12·4”国家宪法日开展宣传", "国家宪法日"),
+        ("积极开展市域社会治理现代化试点", "市域社会治理现代化试点"),
+        ("推进认罪认罚从宽制度", "认罪认罚从宽制度"),
+        ("完善“两法衔接”机制", "两法衔接"),
     ],
 )
 def test_lexicon_variants(text: str, canonical: str) -> None:
@@ -189,7 +202,10 @@ def test_speed_is_linear_enough() -> None:
     [
         ('{"canonical": "八五普法"}\n', "line 1"),
         ("not json\n", "line 1"),
-        ('{"canonical": "X", "patterns": ["(unclosed"]}\n', "line 1"),
+        ('{"canonical": "X", "patterns": ["(unclosed"], "source": "s"}\n', "line 1"),
+        ('{"canonical": "X", "aliases": ["X"]}\n', "line 1.*source"),  # every entry names its source
+        ('{"canonical": "X", "aliases": ["X"], "source": "s"}\n{"canonical": "Y", "aliases": ["Y"], "source": " "}\n',
+         "line 2"),
     ],
 )
 def test_bad_lexicon_names_file_and_line(tmp_path, content: str, match: str) -> None:

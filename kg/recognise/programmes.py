@@ -136,9 +136,11 @@ def _read_lexicon(path: Path) -> _Lexicon:
             patterns = [(re.compile(p), p) for p in row.get("patterns", [])]
             if not isinstance(name, str) or not (aliases or patterns):
                 raise TypeError("a canonical name and at least one alias or pattern are needed")
+            if not isinstance(row.get("source"), str) or not row["source"].strip():
+                raise TypeError("a source is needed: the document or body that names the programme")
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError, re.error) as err:
             raise _fail(path, f"line {no} is not a lexicon entry "
-                        '({"canonical": str, "aliases": [str], "patterns": [regex]})', err) from err
+                        '({"canonical": str, "aliases": [str], "patterns": [regex], "source": str})', err) from err
         for alias in aliases:
             literal.setdefault(alias, name)
             alts.append(re.escape(alias))

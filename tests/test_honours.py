@@ -237,3 +237,31 @@ def test_year_of_the_title_when_the_sentence_has_none() -> None:
     text = "区司法局获评2021年度全市人民调解工作先进单位。"
     [rel] = find_honours(text, CTX, [ent(text, "区司法局", canonical="江宁区司法局")])[1]
     assert rel.year == 2021
+
+
+GUIPING = Context(district=Division("450881", "桂平市", "桂平", "county", "450800"), agency="桂平市司法局", year=2023)
+
+
+@pytest.mark.parametrize(
+    ("text", "places", "expected"),
+    [
+        # titles joined by 和 after one trigger are each conferred
+        ("我市荣获全国法治政府建设示范县(市、区)、全省平安建设先进县和全国七五普法先进县称号。", [],
+         [("桂平市", "全国法治政府建设示范县(市、区)"), ("桂平市", "全省平安建设先进县"), ("桂平市", "全国七五普法先进县")]),
+        ("我局被评为全省司法行政系统先进集体和全市人民调解工作先进单位。", [],
+         [("桂平市司法局", "全省司法行政系统先进集体"), ("桂平市司法局", "全市人民调解工作先进单位")]),
+        # one title with 与 inside it stays one
+        ("谷塘村获评全国法治与德治示范村。", ["谷塘村"], [("谷塘村", "全国法治与德治示范村")]),
+        # 分别: the titles go to the recipients in order
+        ("谷塘村、沙坡村分别获评全国民主法治示范村和自治区级民主法治示范村。", ["谷塘村", "沙坡村"],
+         [("谷塘村", "全国民主法治示范村"), ("沙坡村", "自治区级民主法治示范村")]),
+        # a counted subject names no recipient
+        ("全市有3个村被评为自治区级民主法治示范村。", [], []),
+        ("全区共有12家单位荣获全省普法先进单位。", [], []),
+        # 创建为 confers like 创建成为; 自治区级 is a level word
+        ("谷塘村成功创建为自治区级民主法治示范村。", ["谷塘村"], [("谷塘村", "自治区级民主法治示范村")]),
+    ],
+)
+def test_lists_of_titles_and_of_recipients(text, places, expected) -> None:
+    ents = [ent(text, p, "place") for p in places]
+    assert awards(text, ents, GUIPING) == expected

@@ -86,6 +86,7 @@ class _Rules:
     district_subjects: tuple[str, ...]
     agency_subjects: tuple[str, ...]
     person: re.Pattern[str]
+    counted: re.Pattern[str]
 
 
 def _alt(words) -> str:
@@ -127,6 +128,7 @@ def _read_rules(path: Path) -> _Rules:
             district_subjects=tuple(d["district_subjects"]),
             agency_subjects=tuple(d["agency_subjects"]),
             person=re.compile(_alt(d["person_words"])),
+            counted=re.compile(d["count_subject_pattern"]),
         )
     except OSError as err:
         raise KGError(f"{path}: cannot read the honour rules ({err}); restore the file from "
@@ -364,8 +366,10 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
             recips = [(e.type, e.canonical) for e in
                       reversed(_closest(text, ents, clause_start, pos, conf_span, books))]
             named_before = [e.end for e in ents if clause_start <= e.start and e.end <= pos and e.type != "honour"]
-            if rules.person.search(text, max(named_before, default=clause_start), pos):
-                recips, sent_recipients = [], []  # 我局干部张三被评为…: a person, no entity, received it
+            after_named = max(named_before, default=clause_start)
+            if rules.person.search(text, after_named, pos) or rules.counted.search(text[after_named:pos].rstrip("被")):
+                # 我局干部张三被评为…: a person received it; 全县有3个村被评为…: bodies the report does not name
+                recips, sent_recipients = [], []
                 person = True
             else:
                 person = False
@@ -381,10 +385,12 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
             conferrer = _conferrer(text, conf_span, ents)
             evidence = text[s0:s1].strip()
             lead = len(text[s0:s1]) - len(text[s0:s1].lstrip())
-            for ts, te, canonical, _ in titles:
+            respectively = len(recips) == len(titles) > 1 and text[max(s0, pos - 2):pos] == "分别"
+            for i, (ts, te, canonical, _) in enumerate(titles):
                 mentions.append(Mention("honour", canonical, text[ts:te], "", ts, te))
                 year = _year(text, s0, pos, text[ts:te], ctx)
-                for stype, subject in recips:
+                # 甲村、乙村分别获评A和B: the first title is the first's, the second the second's
+                for stype, subject in [recips[i]] if respectively else recips:
                     key = (stype, subject, canonical, s0)
                     if key in seen:
                         continue
@@ -433,12 +439,11 @@ def _conferral(text: str, trig: re.Match, s0: int, s1: int, rules: _Rules,
         m = rules.conferrer.match(text, ts)
         if m:
             conf_span, ts = (m.start(), m.end()), m.end()
-    titles = []
     te = _clause_end(text, ts, min(s1, ts + rules.max_chars + 12))
-    first = _title(text, ts, te, strong, rules)
-    if first is None:
+    titles = _coordinated_titles(text, ts, te, strong, rules)
+    if not titles:
         return None
-    titles.append(first)
+    first = titles[0]
     end = te
     # elliptical: 全国民主法治示范村2个、省级4个、市级6个
     level = rules.level.match(first[2])
@@ -457,12 +462,32 @@ def _conferral(text: str, trig: re.Match, s0: int, s1: int, rules: _Rules,
         if not rules.continuation.match(seg) or rules.trigger.search(seg) or rules.target.search(seg):
             break
         lead = re.match(r"^(?:和|及|以及|并|还)", seg)
-        nxt = _title(text, ns + (lead.end() if lead else 0), seg_end, True, rules)
-        if nxt is None:
+        nxt = _coordinated_titles(text, ns + (lead.end() if lead else 0), seg_end, True, rules)
+        if not nxt:
             break
-        titles.append(nxt)
+        titles += nxt
         end = seg_end
     return titles, conf_span, end
+
+
+_TITLE_CONJ = re.compile(r"以及|和|及|与")
+
+
+def _coordinated_titles(text: str, ts: int, te: int, strong: bool, rules: _Rules) -> list[tuple[int, int, str, bool]]:
+    """The titles from ``ts`` to ``te``: one, or two joined by 和/及/与 when each half is a title of its own.
+
+    荣获全省平安建设先进区和全国七五普法先进区 confers two titles; 全国法治与德治
+    示范村 one, as 全国法治 alone ends with no honour head.
+    """
+    whole = _title(text, ts, te, strong, rules)
+    for m in _TITLE_CONJ.finditer(text, ts, te):
+        if any(q in text[ts:m.start()] for q in "“「『") and text[ts:m.start()].count("”") == 0:
+            continue  # inside a quoted title
+        left = _title(text, ts, m.start(), strong, rules)
+        right = _title(text, m.end(), te, True, rules)
+        if left is not None and right is not None and rules.head.search(left[2]) and rules.head.search(right[2]):
+            return [left, *_coordinated_titles(text, m.end(), te, True, rules)]
+    return [whole] if whole is not None else []
 
 
 def _title(text: str, ts: int, te: int, strong: bool, rules: _Rules) -> tuple[int, int, str, bool] | None:

@@ -22,6 +22,10 @@ def canon(mentions):
         # one suffix for a list of the district's towns; a name not in its subtree is left alone
         ("620102", "在雁北、雁南和东岗街道设立调解室。", ["雁北街道", "雁南街道", "东岗街道"]),
         ("620102", "在西湖、雁南街道设立调解室。", ["雁南街道"]),
+        # a development zone named bare or after the district's name is the district's
+        ("411082", "经济技术开发区荣获省级示范基地。", ["长葛经济技术开发区"]),
+        ("411082", "长葛经济技术开发区开展普法。", ["长葛经济技术开发区"]),
+        ("411082", "许昌市高新区开展普法。", ["许昌市"]),  # another place's zone is not the district's
     ],
 )
 def test_places(context_of, code, text, expected):

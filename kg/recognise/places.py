@@ -105,6 +105,31 @@ def _subtree_pattern(county_code: str) -> tuple[re.Pattern[str] | None, dict[str
     return re.compile("|".join(sorted(map(re.escape, canon), key=len, reverse=True))), canon
 
 
+_ZONE = re.compile(r"(?:国家级|省级)?(经济技术开发区|高新技术产业开发区|经济开发区|高新区|工业园区|产业集聚区)")
+
+
+def _zones(text: str, ctx: Context, found: list[Mention]) -> list[Mention]:
+    """Development zones: the district's own when named bare or after its name (经济技术开发区 → 长葛经济技术开发区).
+
+    A zone is no administrative division (no code); it matters as a recipient
+    of honours and as a site of programmes.
+    """
+    if ctx.district is None:
+        return []
+    ends = {m.end: m for m in found}
+    out = []
+    for m in _ZONE.finditer(text):
+        before = ends.get(m.start())
+        if before is not None and before.canonical == ctx.district.name:
+            start = before.start
+        elif not re.match(r"[\u4e00-\u9fff]", text[m.start() - 1:m.start()] or " ") or text[m.start() - 1] in "的和与及、在将对为":
+            start = m.start()
+        else:
+            continue  # 石化开发区, another place's zone: named by words this rule cannot bound
+        out.append(_mention(text, start, m.end(), ctx.district.short + m.group(1), parent=ctx.district.name))
+    return out
+
+
 def _towns(text: str, ctx: Context) -> list[Mention]:
     if ctx.district is None:
         return []
@@ -162,6 +187,7 @@ def find_places(text: str, ctx: Context, *, gaz: Gazetteer | None = None) -> lis
     found += _towns(text, ctx)
     taken = [(m.start, m.end) for m in found]
     found += _short_forms(text, ctx, gaz, taken)
+    found += _zones(text, ctx, found)
     # Longest first at the same start; drop mentions nested inside a longer one of another place.
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
     out: list[Mention] = []

@@ -100,6 +100,17 @@ def test_traditional_text_once_converted() -> None:
         ("开展「法治进万家」宣传活动", "法治进万家"),
         ("开设“陇法通”官方抖音号，发布短视频", "陇法通"),  # a channel: the quoted name is the brand
         ("建成“桂小法”共享法治直播间", "桂小法"),
+        # heads that end a plain name: a study campaign, a discussion, a publicity month, a pilot's creation
+        ("深入开展四史学习教育，", "四史学习教育"),
+        ("组织开展解放思想大讨论活动", "解放思想大讨论"),
+        ("举办法治宣传月活动", "法治宣传月"),
+        ("启动法治乡镇(街道)示范创建", "法治乡镇(街道)示范创建"),
+        ("推进滨江新城法治示范区创建", "滨江新城法治示范区创建"),
+        ("深入推进乡镇(街道)法治化综合改革", "乡镇(街道)法治化综合改革"),
+        ("全年完成32件法治为民办实事项目", "法治为民办实事"),  # the count is not part of the name
+        # a quoted numbered formula is a name by itself
+        ("持续发挥“一体建设”与“三责四化”联动作用", "三责四化"),
+        ("全面推行“五抓五促”", "五抓五促"),
     ],
 )
 def test_quoted_and_open_class_programmes(text: str, canonical: str) -> None:
@@ -132,6 +143,13 @@ def test_one_canonical_for_a_name_with_and_without_its_head() -> None:
         "推进重点领域改革",
         "开展“事前、事中、事后”监管",
         "全年安排“联合检查”计划50个",  # a count of items, not a plan
+        "支持“三无三假”人员落户",  # a formula that names a kind of people
+        "退休党支部被推荐为“三强五好”支部",
+        "确保示范创建取得实效",  # no name before the head
+        "着力开展综合示范创建",
+        "深化综合改革",
+        "开展学习教育",
+        "推进依法治区工作顺利完成机构改革",
     ],
 )
 def test_not_programmes(text: str) -> None:

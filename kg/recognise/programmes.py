@@ -67,7 +67,7 @@ _DIGITS_OR_LATIN = re.compile(r"^[0-9A-Za-z+·.\-]+$")
 _HAS_LATIN = re.compile(r"[A-Za-z]")
 _HAS_HAN = re.compile(f"[{_HAN}]")
 _BAD_CONTENT = re.compile(r"[。；！？!?，,：:]|\d{4}年|\d+[%％]")
-_YEAR_PREFIX = re.compile(r"^(?:\d{4}年度?|\d{4}-\d{4}年)")
+_YEAR_PREFIX = re.compile(r"^(?:\d{4}年度?|\d{4}-\d{4}年|[\d一二三四五六七八九十百]+[件个项场次批])")
 
 # Priorities when candidates overlap: the lexicon wins, then quoted names.
 _LEXICON, _QUOTED, _UNQUOTED = 3, 2, 1
@@ -116,6 +116,8 @@ class _Rules:
     ideology: re.Pattern[str]
     not_programme: re.Pattern[str]
     slogan_prefixes: tuple[str, ...]
+    formula: re.Pattern[str]
+    formula_not_before: re.Pattern[str]
 
 
 def _read_lexicon(path: Path) -> _Lexicon:
@@ -190,6 +192,8 @@ def _read_rules(path: Path) -> _Rules:
             ideology=re.compile("|".join(f"(?:{p})" for p in data["ideology_patterns"])),
             not_programme=re.compile(f"(?:{_alternation(data['non_programme_endings'])})$"),
             slogan_prefixes=tuple(data["place_slogan_prefixes"]),
+            formula=re.compile(data["formula_pattern"]),
+            formula_not_before=re.compile(_alternation(data["formula_not_before"])),
         )
     except OSError as err:
         raise _fail(path, "cannot read the programme rules", err) from err
@@ -318,7 +322,7 @@ def _rejected_name(name: str, rules: _Rules) -> bool:
         return True
     if rules.not_programme.search(name):
         return True  # 青少年法治教育基地, 调解工作室: a body or a site
-    if name.endswith("化") and len(name) <= 4:
+    if name.endswith("化") and len(name) <= 4 and not rules.formula.match(name):
         return True  # “精细化”, “网格化”: a manner, not a name
     if "、" in name and (any(len(part) < 2 for part in name.split("、")) or name.count("、") >= 3):
         return True  # “站、所”: a list of single words
@@ -418,6 +422,8 @@ def _quoted(text: str, q: re.Match, core: str, words: str, head: str, end: int, 
         return None
     if _HAS_LATIN.search(core) and _HAS_HAN.search(core) and len(core) >= 3:
         return _Candidate(qs, qe, core, _QUOTED, core)  # “e法通”, “i律师”
+    if len(core) >= 4 and rules.formula.match(core) and not rules.formula_not_before.match(text, qe):
+        return _Candidate(qs, qe, core, _QUOTED, core)  # “三责四化”, “一月一课一片一实践”: a numbered formula
     after = text[qe:qe + 1]
     if len(core) >= 3 and launched and (not after or after in "，,。；;、等“\n"):
         return _Candidate(qs, qe, core, _QUOTED, core)
@@ -427,7 +433,8 @@ def _quoted(text: str, q: re.Match, core: str, words: str, head: str, end: int, 
 _NAME_RUN = re.compile(f"[{_HAN}0-9()（）]*$")  # the run of name characters before a head
 _INNER_VERB = re.compile(r"开展|实施|推进|深化|启动|打造|组织|落实|持续|部署")
 _VERB_BEFORE = re.compile(r"(?:开展|实施|推进|深化|启动|打造|推行|探索)$")
-_GENERIC_NAME = re.compile(r"(?:重点|民生|民心|基础|形象|建设|系统|体制|机构|各项|全面|综合|领域)$")
+# 综合 after a manner (法治化综合改革) is part of a name
+_GENERIC_NAME = re.compile(r"(?:重点|民生|民心|基础|形象|建设|系统|体制|机构|各项|全面|(?<!化)综合|领域)$")
 
 
 def _unquoted_candidates(text: str, rules: _Rules, books: list[tuple[int, int]]) -> list[_Candidate]:

@@ -260,8 +260,22 @@ GUIPING = Context(district=Division("450881", "桂平市", "桂平", "county", "
         ("全区共有12家单位荣获全省普法先进单位。", [], []),
         # 创建为 confers like 创建成为; 自治区级 is a level word
         ("谷塘村成功创建为自治区级民主法治示范村。", ["谷塘村"], [("谷塘村", "自治区级民主法治示范村")]),
+        # quoted titles side by side
+        ("我市荣获“全国法治政府建设示范县(市、区)”“全区平安县(市、区)”等荣誉称号。", [],
+         [("桂平市", "全国法治政府建设示范县(市、区)"), ("桂平市", "全区平安县(市、区)")]),
+        # 该所, 该村: the body or place of that kind named last
+        ("下湾镇司法所扎实开展调解工作。该所被司法部授予“全国模范司法所”荣誉称号。", ["下湾镇司法所"],
+         [("下湾镇司法所", "全国模范司法所")]),
+        ("谷塘村建成法治文化广场,沙坡村修订村规民约,该村获评自治区级民主法治示范村。", ["谷塘村", "沙坡村"],
+         [("沙坡村", "自治区级民主法治示范村")]),
     ],
 )
 def test_lists_of_titles_and_of_recipients(text, places, expected) -> None:
     ents = [ent(text, p, "place") for p in places]
     assert awards(text, ents, GUIPING) == expected
+
+
+def test_titles_created_in_number_are_honours_with_no_recipient() -> None:
+    text = "全市共创建国家级民主法治示范村2个、自治区级8个。"
+    assert [m.canonical for m in find_honours(text, GUIPING, [])[0]] == ["国家级民主法治示范村", "自治区级民主法治示范村"]
+    assert awards(text, [], GUIPING) == []

@@ -271,6 +271,21 @@ def _sentence_subject(text: str, ents: list[Mention], s0: int, pos: int,
     return []
 
 
+_ANAPHOR = re.compile(r"该([所局院处镇乡村会站室庭]|中心|街道|社区|委员会)")
+
+
+def _anaphor(text: str, all_ents: list[Mention], clause_start: int, pos: int) -> list[tuple[str, str]]:
+    """该所, 该局, 该村 … before the trigger: the last body or place named before with that head."""
+    m = _ANAPHOR.search(text, clause_start, pos)
+    if m is None:
+        return []
+    head = m.group(1)
+    for e in reversed(all_ents):
+        if e.end <= m.start() and e.type in ("agency", "place") and e.canonical.endswith(head):
+            return [(e.type, e.canonical)]
+    return []
+
+
 # A title that names a county-level place (示范县, 先进区, 示范县(市、区)) is the district's own.
 _DISTRICT_TITLE = re.compile(r"[区县旗](?:\([^()]*\))?$")
 # One for a village or a community needs it named: the report's author is not one.
@@ -375,6 +390,8 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
                 person = False
             lead_text = re.sub(r"[，,\s]", "", text[clause_start:pos])
             tally = any(t[3] for t in titles)
+            if not recips and not person:
+                recips = _anaphor(text, all_ents, clause_start, pos)  # 该所被司法部授予…
             if not recips and not tally and not person and (not lead_text or _LEAD_FILLER.match(lead_text)) \
                     and clause_start > s0:
                 recips = list(sent_recipients) or _sentence_subject(text, ents, s0, pos, books)
@@ -480,6 +497,12 @@ def _coordinated_titles(text: str, ts: int, te: int, strong: bool, rules: _Rules
     示范村 one, as 全国法治 alone ends with no honour head.
     """
     whole = _title(text, ts, te, strong, rules)
+    joint = text.find("”“", ts, te)  # “A”“B”等荣誉称号: two quoted titles side by side
+    if joint > ts:
+        left = _title(text, ts, joint + 1, strong, rules)
+        rest = _coordinated_titles(text, joint + 1, te, True, rules)
+        if left is not None and rest:
+            return [left, *rest]
     for m in _TITLE_CONJ.finditer(text, ts, te):
         if any(q in text[ts:m.start()] for q in "“「『") and text[ts:m.start()].count("”") == 0:
             continue  # inside a quoted title

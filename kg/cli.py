@@ -62,7 +62,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _cmd_query(args: argparse.Namespace) -> int:
     from kg.errors import QueryError  # noqa: PLC0415
-    from kg.query import format_rows, list_queries, open_store, resolve_query, run_query  # noqa: PLC0415
+    from kg.query import Limits, format_rows, list_queries, query_graph  # noqa: PLC0415
 
     if args.query is None:
         for name, about in list_queries().items():
@@ -74,7 +74,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
         if not eq or not name:
             raise QueryError(f"--bind takes NAME=VALUE, got {item!r}")
         bindings[name.lstrip("?$")] = value
-    text = format_rows(*run_query(open_store(args.graph), resolve_query(args.query), bindings), args.format)
+    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, memory_mb=args.max_memory)
+    text = format_rows(*query_graph(args.graph, args.query, bindings, limits=limits), args.format)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
@@ -92,13 +93,16 @@ def _cmd_shared(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from kg.serve import serve  # noqa: PLC0415
+    from kg.query import Limits  # noqa: PLC0415
+    from kg.serve import is_loopback, serve  # noqa: PLC0415
 
-    try:
-        serve(args.graph, args.host, args.port, quiet=args.quiet,
-              on_ready=lambda url: print(f"kg: serving {url} (read-only; Ctrl-C stops)", file=sys.stderr))
-    except KeyboardInterrupt:
-        pass
+    if not is_loopback(args.host):
+        print(f"kg: warning: listening on {args.host} makes the endpoint reachable by other machines, with no "
+              "authentication or TLS; keep 127.0.0.1 and put a reverse proxy in front (see the README)",
+              file=sys.stderr)
+    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, memory_mb=args.max_memory)
+    serve(args.graph, args.host, args.port, limits=limits, workers=args.workers, quiet=args.quiet,
+          on_ready=lambda url: print(f"kg: serving {url} (read-only; Ctrl-C stops)", file=sys.stderr))
     return 0
 
 
@@ -142,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("query", nargs="?", help="the query; leave out to list the shipped queries")
     q.add_argument("--bind", action="append", metavar="NAME=VALUE", help="bind a variable (repeatable)")
     q.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    q.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="stop the query after this long")
+    q.add_argument("--max-rows", type=int, default=100_000, metavar="N", help="refuse answers of more rows")
+    q.add_argument("--max-memory", type=int, default=2048, metavar="MIB",
+                   help="memory the query may use beyond the loaded graph")
     q.set_defaults(func=_cmd_query)
 
     s = sub.add_parser("shared-programmes", help="programmes run by more than one district")
@@ -154,7 +162,13 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("serve", help="a read-only SPARQL endpoint on localhost")
     v.add_argument("graph", help="graph.ttl (or an Oxigraph store folder)")
     v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    v.add_argument("--port", type=int, default=7878)
+    v.add_argument("--port", type=int, default=7878, help="port to listen on (default: 7878; 0: any free one)")
+    v.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="stop a query after this long")
+    v.add_argument("--max-rows", type=int, default=100_000, metavar="N", help="refuse answers of more rows")
+    v.add_argument("--max-memory", type=int, default=2048, metavar="MIB",
+                   help="memory a query may use beyond the loaded graph")
+    v.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="query worker processes, each holding the graph (default: cores, at most 4)")
     v.add_argument("--quiet", action="store_true", help="no request log")
     v.set_defaults(func=_cmd_serve)
     return p

@@ -75,6 +75,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import ctypes
 import dataclasses
@@ -87,7 +88,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Protocol
@@ -275,9 +276,10 @@ def run_local(paths: Iterable[str | Path], jobs: int, config: str | Path | None 
               max_chars: int | None = None, chunk: int = RECYCLE_EVERY) -> Iterator[Record]:
     """Run ``work`` on each file in this process (``jobs <= 1``) or in a pool of ``jobs`` processes.
 
-    The pool is replaced by a fresh one every ``chunk`` documents. In this
-    process the model is loaded once, when a document first needs it, and
-    kept for later calls.
+    The pool is replaced by a fresh one once it has extracted ``chunk``
+    documents (files skipped do not count: they do not grow the model). In
+    this process the model is loaded once, when a document first needs it,
+    and kept for later calls.
 
     Args:
         paths: the files.
@@ -285,7 +287,7 @@ def run_local(paths: Iterable[str | Path], jobs: int, config: str | Path | None 
         config: a pipeline config file; the shipped one by default.
         work: the per-document function (see :class:`Work`).
         max_chars: skip documents longer than this; ``None``: no limit.
-        chunk: documents per pool.
+        chunk: documents extracted per pool.
 
     Returns:
         An iterator of one record per file, in any order.
@@ -299,8 +301,7 @@ def run_local(paths: Iterable[str | Path], jobs: int, config: str | Path | None 
     if jobs <= 1 or len(paths) <= 1:
         return _in_process(paths, work, config, max_chars)
     init = functools.partial(_init_worker, work, config, max_chars, os.getpid())
-    return (item for start in range(0, len(paths), max(1, chunk))
-            for item in _pooled(paths[start : start + max(1, chunk)], jobs, init, _work))
+    return _pooled(paths, jobs, init, _work, chunk=chunk)
 
 
 def _in_process(paths: list[str], work: Work, config: str | None, max_chars: int | None) -> Iterator[Record]:
@@ -309,12 +310,15 @@ def _in_process(paths: list[str], work: Work, config: str | None, max_chars: int
         yield _safe(work, path, nlp, max_chars)
 
 
-def _pooled(paths: list[str], jobs: int, init: Callable[[], None], work: Callable[[str], Record],
-            ) -> Iterator[Record]:
-    """Run ``work(path)`` for each path in a fresh pool of ``jobs`` processes, each set up by ``init``.
+def _pooled(paths: list[str], jobs: int, init: Callable[[], None], work: Callable[[str], Record], *,
+            chunk: int = RECYCLE_EVERY) -> Iterator[Record]:
+    """Run ``work(path)`` for each path in pools of ``jobs`` processes, each set up by ``init``.
+
+    A pool is handed a few paths at a time, in order, and is replaced by a
+    fresh one once it has returned ``chunk`` extractions.
 
     When a worker process dies (killed for memory, a crash in native code),
-    the pool breaks and every unfinished path fails with it. The culprit is
+    the pool breaks and every path it held fails with it. The culprit is
     among the first ``jobs + 1`` of those (the pool hands out work in order
     and queues one task ahead): each of them runs again alone in a fresh
     single-process pool, the rest in a fresh pool of ``jobs``. A path that
@@ -322,30 +326,50 @@ def _pooled(paths: list[str], jobs: int, init: Callable[[], None], work: Callabl
 
     Raises:
         KGError: worker processes die as they start, before any file; the
-            pipeline cannot be loaded (the pool's queued work is cancelled).
+            pipeline cannot be loaded (the pool's queued work is dropped).
     """
-    while paths:
-        lost = yield from _pool_pass(paths, jobs, init, work)
-        suspects, paths = lost[: jobs + 1], lost[jobs + 1 :]
-        for path in suspects:
+    todo = collections.deque(paths)
+    while todo:
+        lost = yield from _pool_pass(todo, jobs, init, work, max(1, chunk))
+        todo.extendleft(reversed(lost[jobs + 1 :]))
+        for path in lost[: jobs + 1]:
             yield _alone(path, init, work)
 
 
-def _pool_pass(paths: list[str], jobs: int, init: Callable[[], None], work: Callable[[str], Record],
-               ) -> Iterator[Record]:
-    """Yield the records of one pool's pass; return the paths lost to a broken pool, in order."""
-    lost: set[str] = set()
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=_SPAWN, initializer=init)
+def _pool_pass(todo: collections.deque[str], jobs: int, init: Callable[[], None],
+               work: Callable[[str], Record], chunk: int) -> Iterator[Record]:
+    """Yield the records of one pool, which takes paths from ``todo`` until it has made ``chunk`` extractions.
+
+    Returns:
+        The paths lost to a broken pool, in the order they were handed out.
+    """
+    window = 2 * jobs + 2  # enough to keep every worker busy; few to lose if the pool breaks
+    running: dict[Future[Record], str] = {}
+    order: dict[str, int] = {}
+    lost: list[str] = []
+    extracted = 0
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=_SPAWN, initializer=init)
     try:
-        futures = {pool.submit(work, path): path for path in paths}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                lost.add(futures[future])
+        while todo or running:
+            while todo and len(running) < window and extracted < chunk and not lost:
+                path = todo.popleft()
+                order[path] = len(order)
+                running[pool.submit(work, path)] = path
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                path = running.pop(future)
+                try:
+                    record = future.result()
+                except BrokenProcessPool:
+                    lost.append(path)
+                    continue
+                extracted += isinstance(record, Extraction)
+                yield record
     finally:  # on an error or an interrupt, queued files are dropped rather than run
         pool.shutdown(wait=True, cancel_futures=True)
-    return [path for path in paths if path in lost]
+    return sorted(lost, key=order.__getitem__)
 
 
 def _ping() -> bool:

@@ -16,7 +16,7 @@ from kg.cli import main
 from kg.errors import KGError
 from kg.query import open_store, resolve_query, run_query
 from kg.store import write_store
-from kg.types import Skip
+from kg.types import Extraction, Metadata, Skip
 
 from conftest import SEEDS
 
@@ -164,11 +164,30 @@ def test_a_failing_dask_task_skips_its_files(tmp_path):
     assert all(isinstance(r, Skip) and r.reason.startswith("failed on a Dask worker") for r in records)
 
 
-def test_pools_are_recycled_every_chunk(monkeypatch):
-    pools = []
-    monkeypatch.setattr(engines, "_pooled", lambda paths, jobs, init, work: pools.append(paths) or iter(()))
-    list(engines.run_local([f"{i}.txt" for i in range(5)], 2, work=process_file, chunk=2))
-    assert pools == [["0.txt", "1.txt"], ["2.txt", "3.txt"], ["4.txt"]]
+@pytest.fixture()
+def pools(monkeypatch) -> list[int]:
+    """Counts the process pools the engine starts."""
+    started: list[int] = []
+
+    class Counted(engines.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(engines, "ProcessPoolExecutor", Counted)
+    return started
+
+
+def test_pools_are_recycled_after_chunk_extractions(pools):
+    records = list(engines._pooled([f"doc{i}" for i in range(6)], 1, _no_setup, _extracts_docs, chunk=2))
+    assert sorted(r.source for r in records) == [f"doc{i}" for i in range(6)]
+    assert 2 <= len(pools) <= 3  # a pool may finish what it holds past its second extraction
+
+
+def test_files_skipped_do_not_recycle_pools(pools):
+    paths = ["doc0", *(f"blank{i}" for i in range(60)), "doc1"]
+    records = list(engines._pooled(paths, 2, _no_setup, _extracts_docs, chunk=2))
+    assert sorted(r.source for r in records) == sorted(paths) and pools == [2]
 
 
 # Workers for the pool tests: module-level, so spawned processes can import them.
@@ -178,6 +197,10 @@ def _no_setup() -> None:
 
 def _dies_at_start() -> None:
     os._exit(3)
+
+
+def _extracts_docs(path: str) -> Extraction | Skip:
+    return Extraction(path, "", "utf-8", "simplified", Metadata()) if path.startswith("doc") else Skip(path, "blank")
 
 
 def _crashes_on_boom(path: str) -> Skip:

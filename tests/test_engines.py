@@ -220,3 +220,10 @@ def test_a_worker_that_dies_costs_only_its_file():
 def test_workers_that_die_on_start_are_an_error_not_skips():
     with pytest.raises(KGError, match="worker processes die as they start"):
         list(engines._pooled(["a", "b"], 2, _dies_at_start, _crashes_on_boom))
+
+
+def test_engines_do_not_import_the_build():
+    import subprocess
+
+    code = "import sys, kg.engines; print('kg.build' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"

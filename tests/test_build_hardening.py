@@ -69,7 +69,7 @@ def test_the_folder_is_free_again_when_a_build_ends_however_it_ends(tmp_path):
     with pytest.raises(RuntimeError), kg.build._output_lock(tmp_path):
         raise RuntimeError
     with kg.build._output_lock(tmp_path):
-        pass
+        assert (tmp_path / LOCK_FILE).read_text(encoding="ascii") == f"{os.getpid()}\n"  # named in the refusal
 
 
 def test_the_store_never_touches_another_writers_temporary_folder(tmp_path):

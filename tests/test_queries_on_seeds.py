@@ -2,7 +2,7 @@
 
 import pytest
 
-from kg.query import list_queries, open_store, resolve_query, run_query
+from kg.query import bindable_variables, list_queries, open_store, resolve_query, run_query
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,34 @@ def test_every_shipped_query_is_tested_here():
     tested = {"reports", "districts-by-programme", "programmes-by-district", "honours-by-district",
               "agencies-by-district", "shared-programmes", "participations"}
     assert set(list_queries()) == tested
+
+
+def _bag(header, rows):
+    """Rows as a sorted list of tuples, the order-free ``years`` list of a row sorted too."""
+    def norm(name, cell):
+        return ", ".join(sorted(cell.split(", "))) if name == "years" else cell
+    return sorted(tuple(norm(n, c) for n, c in zip(header, row)) for row in rows)
+
+
+BINDABLE = [(name, variable) for name in list_queries()
+            for variable in bindable_variables(resolve_query(name))]
+
+
+def test_every_shipped_query_declares_what_it_binds():
+    assert {name for name, _ in BINDABLE} == {"agencies-by-district", "districts-by-programme",
+                                              "honours-by-district", "participations", "programmes-by-district"}
+
+
+@pytest.mark.parametrize("name, variable", BINDABLE)
+def test_binding_filters_never_relabels(store, name, variable):
+    """Bound to each value the unbound answer holds (and to one it does not), a query gives exactly those rows."""
+    query = resolve_query(name)
+    header, rows = run_query(store, query)
+    column = header.index(variable)
+    values = sorted({row[column] for row in rows})
+    assert values, f"{name}: no value of ?{variable} on the seeds"
+    for value in [*values, "不存在区"]:
+        bound_header, bound = run_query(store, query, {variable: value})
+        assert bound_header == header
+        assert all(row[column] == value for row in bound)
+        assert _bag(header, bound) == _bag(header, [row for row in rows if row[column] == value]), (name, value)

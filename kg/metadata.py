@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from kg.divisions import Gazetteer, gazetteer
+from kg.text import stands_alone
 from kg.types import Division, Metadata
 
 __all__ = ["read_metadata", "header_fields", "find_title", "report_year", "resolve_district"]
@@ -145,19 +146,12 @@ def _county_mentions(text: str, gaz: Gazetteer, *, min_len: int = 3) -> list[tup
             if start < 0:
                 continue
             divs = gaz.counties_named(text[start:end])
-            if divs and length == 2 and not _stands_alone(text, start):
+            if divs and length == 2 and not stands_alone(text, start):
                 break  # 示范县 is no 范县, 全新县域 no 新县
             if divs:
                 found.extend((start, end, div) for div in divs)
                 break
     return found
-
-
-def _stands_alone(text: str, start: int) -> bool:
-    """Whether a two-character name at ``start`` begins a word: after no Han character,
-    a higher division's suffix (河南省范县, 信阳市新县) or a function word."""
-    before = text[start - 1:start]
-    return not re.match(r"[\u4e00-\u9fff]", before or " ") or before in "省市州盟和与及在对于、"
 
 
 def _named_any(text: str, div: Division) -> int:

@@ -3,7 +3,9 @@
 import pytest
 
 from kg.recognise.agencies import find_agencies
+from kg.extract import context_for
 from kg.recognise.places import find_places
+from kg.types import Metadata
 
 
 def canon(mentions):
@@ -89,6 +91,9 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("210311", "《关于转发最高人民法院“一号司法建议”的通知》", ["最高人民法院"]),
         # any body of a jurisdiction, also where its head is not a bureau's
         ("110108", "区园林绿化局、区红十字会开展活动。", ["海淀区园林绿化局", "海淀区红十字会"]),
+        # 旗 coordinates like any level word: 盟、旗两级 and 市、县、旗三级 give one body per level
+        ("152221", "联系盟、旗两级司法局开展调研。", ["兴安盟司法局", "科尔沁右翼前旗司法局"]),
+        ("150422", "组建市、旗两级调解委员会。", ["赤峰市人民调解委员会", "巴林左旗人民调解委员会"]),
         ("450103", "加强与公安部门协作。", []),
         ("450103", "指导广西桂海(南宁)律师事务所成立党支部。", ["广西桂海(南宁)律师事务所"]),
         ("450103", "设立律师调解室和普法工作室。", []),
@@ -146,3 +151,25 @@ def test_agency_keeps_its_jurisdiction(context_of):
 )
 def test_issuer_from_a_bare_head(context_of, code, field, expected):
     assert context_of(code, field).agency == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "county"),
+    [
+        ("河南省范县人民政府2023年法治政府建设情况报告", "范县"),  # after a province's suffix
+        ("信阳市新县司法局工作总结", "新县"),
+    ],
+)
+def test_metadata_and_places_agree_on_two_character_counties(gaz, text, county):
+    """A report resolves only to a county its own places contain."""
+    from kg.metadata import resolve_district
+
+    district, _ = resolve_district(text, "", text, gaz=gaz)
+    assert district is not None and district.name == county
+    found = find_places(text, context_for(Metadata(district=district), gaz), gaz=gaz)
+    assert county in [m.canonical for m in found]
+
+
+@pytest.mark.parametrize("text", ["示范县创建工作有序推进", "全新县域经济发展"])
+def test_two_character_county_inside_a_word_is_no_place(context_of, text):
+    assert [m.canonical for m in find_places(text, context_of("620102"))] == []

@@ -25,6 +25,8 @@ import json
 import re
 from pathlib import Path
 
+from kg.text import FUNCTION_CHARS as _FUNCTION_CHARS
+from kg.text import LEVEL_COORDINATION, book_title_spans, coordinated_levels, drop_nested
 from kg.types import Context, Division, Mention
 
 __all__ = ["find_agencies", "canonical_issuer", "agency_words", "AGENCY_DATA"]
@@ -34,7 +36,6 @@ _LIST_ITEM = re.compile(r"、((?:(?![省市区县旗])[\u4e00-\u9fff]){1,6}?(?:�
 # A count or a batch (3家, 四个, 第二批) is no name; a numeral inside one (九龙湖) is.
 _COUNTED = re.compile(r"[0-9]|^[一二三四五六七八九十百千万两多几]+[个家名批所项类]|^第|[个家名批]$")
 _NAME_CHAR = r"[\u4e00-\u9fffA-Za-z0-9()（）]"
-_FUNCTION_CHARS = "和与及同向由经对在被将把为并、"
 
 
 @functools.cache
@@ -249,12 +250,12 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
             if target is not None and (not re.match(_NAME_CHAR, before) or before in _FUNCTION_CHARS):
                 out.append(_agency(text, js - 2, he, target.name + committee + _canonical_head(head), target.name))
             continue
-        coord = re.search(r"((?:[省州盟市区县][、和与及]){1,2}[省州盟市区县])(?:两级|三级)?$", text[max(0, js - 8):js])
+        coord = LEVEL_COORDINATION.search(text, max(0, js - 10), js)
         if coord:
-            for lv in dict.fromkeys(re.findall(r"[省州盟市区县]", coord.group(1))):
+            for lv in coordinated_levels(coord.group(1)):
                 target = _level_place(lv, ctx)
                 if target is not None:
-                    out.append(_agency(text, js - len(coord.group(0)), he,
+                    out.append(_agency(text, coord.start(), he,
                                        target.name + committee + _canonical_head(head), target.name))
             continue
         before_level = text[js - 2] if js >= 2 else ""
@@ -305,19 +306,10 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
                 break
             out.append(_agency(text, item.start(1), item.end(1), a.parent + item.group(1), a.parent))
             pos = item.end(1)
-    out = list({(a.start, a.end, a.canonical): a for a in out}.values())
-    out.sort(key=lambda a: (a.start, -(a.end - a.start)))
-    kept: list[Mention] = []
-    for a in out:
-        if kept and a.start < kept[-1].end and a.end <= kept[-1].end and a.canonical != kept[-1].canonical \
-                and a.start != kept[-1].start:
-            continue
-        kept.append(a)
-    return kept
+    return drop_nested({(a.start, a.end, a.canonical): a for a in out}.values(), keep_same_start=True)
 
 
 _OPENING_QUOTES = "“「\""
-_TITLE = re.compile(r"《[^》]{0,80}》")
 _ISSUER_GAP = re.compile(r"(?:关于)?(?:转发|印发)?(?:中共|中国共产党)?[\s、和与及]*")
 
 
@@ -327,7 +319,7 @@ def _outside_titles(text: str, found: list[Mention]) -> list[Mention]:
     《中共晋江市委办公室 晋江市人民政府办公室关于印发…》 names two bodies that
     issued it; 《…人民法院组织法》 names none.
     """
-    titles = [m.span() for m in _TITLE.finditer(text)]
+    titles = book_title_spans(text)
     if not titles:
         return found
     issuers: set[int] = set()
@@ -423,13 +415,13 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
             name, jurisdiction, body_start = place.canonical, place.canonical, place.end
         elif text[i] in "区县市省旗州盟" and (i == 0 or text[i - 1] not in data["not_before_level"]):
             # 市、区惠民帮扶中心: one body per jurisdiction listed.
-            coord = re.search(r"(?:[省州盟市区县旗][、和与及]){1,2}$", text[max(0, i - 4):i])
-            levels = [*re.findall(r"[省州盟市区县旗]", coord.group()), text[i]] if coord else [text[i]]
-            targets = [t for lv in dict.fromkeys(levels) if (t := _level_place(lv, ctx)) is not None]
+            coord = LEVEL_COORDINATION.search(text, max(0, i - 6), i + 1)
+            levels = coordinated_levels(coord.group(1)) if coord else [text[i]]
+            targets = [t for lv in levels if (t := _level_place(lv, ctx)) is not None]
             if not targets:
                 continue
             name, jurisdiction, body_start = targets[-1].name, targets[-1].name, i + 1
-            i -= len(coord.group()) if coord else 0
+            i = coord.start() if coord else i
         else:
             continue
         body = text[body_start:hs]

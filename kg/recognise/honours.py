@@ -38,25 +38,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import KGError
-from kg.recognise.programmes import book_title_spans, sentence_spans
+from kg.text import HAN as _HAN
+from kg.text import PARENS as _PARENS
+from kg.text import QUOTES as _QUOTES
+from kg.text import alternation as _alt
+from kg.text import book_title_spans, sentence_spans
+from kg.text import clause_start
+from kg.text import clean as _clean
 from kg.types import Context, Mention, Relation
 
 __all__ = ["find_honours", "HONOUR_RULES_PATH"]
 
 HONOUR_RULES_PATH = Path(__file__).resolve().parents[2] / "pipelines" / "honour_rules.json"
 
-_HAN = r"\u4e00-\u9fff"
-_QUOTES = "“”\"‘’「」『』'"
-_PARENS = str.maketrans({"（": "(", "）": ")"})
 _CLAUSE_STOP = "，,。；;：:！？!?\n"
-_CLAUSE_END = re.compile(r"[，,：:。！？；;!?\n]")
 _SENT_YEAR = re.compile(r"(?<![\d\-—–~至到])((?:19|20)\d\d)\s*年(?!度?\s*[-—–~至到])")
 _TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
 _LEAD_FILLER = re.compile(
     r"^(?:(?:\d{4}年(?:度)?|\d{1,2}月(?:份)?|今年|去年|同年|年内|全年|其中|同时|此外|另外|并|还|也|均|已|先后|"
     r"成功|再次|又|连续\S{1,3}年|荣|喜|分别|相继|一举)[，,]?)*$")
 _AGENCY_END = re.compile(r"(?:厅|局|部|委|办|政府|委员会|办公室|院|会|组|中心|联)(?:联合|共同|正式)?$")
-_NO_QUOTES = {ord(q): None for q in _QUOTES}
 _TRAILING = re.compile(r"(?:等|之一)$")
 _NOT_A_TITLE = re.compile(r"的|或者|以及|和个人|和单位|等单位")  # a clause, not a name
 _CONJ = re.compile(r"^(?:[、和及与]|以及)$")
@@ -87,10 +88,6 @@ class _Rules:
     agency_subjects: tuple[str, ...]
     person: re.Pattern[str]
     counted: re.Pattern[str]
-
-
-def _alt(words) -> str:
-    return "|".join(sorted({re.escape(w) for w in words}, key=len, reverse=True))
 
 
 def _read_rules(path: Path) -> _Rules:
@@ -144,12 +141,9 @@ def _rules(path: Path = HONOUR_RULES_PATH) -> _Rules:
     return _read_rules(path)
 
 
-def _clause_start(text: str, pos: int, limit: int = 80) -> int:
-    """Where the clause holding ``pos`` starts (after the last ，：。； before it)."""
-    last = None
-    for m in _CLAUSE_END.finditer(text, max(0, pos - limit), pos):
-        last = m.end()
-    return last if last is not None else max(0, pos - limit)
+def _clause_start(text: str, pos: int) -> int:
+    """Where the clause holding ``pos`` starts: an honour's clause may run long (80 characters)."""
+    return clause_start(text, pos, 80)
 
 
 # -- titles -----------------------------------------------------------------------
@@ -179,11 +173,6 @@ def _clause_end(text: str, start: int, limit: int) -> int:
             return i
         i += 1
     return i
-
-
-def _clean(name: str) -> str:
-    """No quotes or blanks, half-width parentheses: 省级“枫桥式”司法所 → 省级枫桥式司法所."""
-    return re.sub(r"\s+", "", name.translate(_PARENS)).translate(_NO_QUOTES)
 
 
 def _trim(text: str, ts: int, te: int, rules: _Rules) -> int:

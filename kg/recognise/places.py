@@ -19,12 +19,13 @@ import functools
 import re
 
 from kg.divisions import Gazetteer, gazetteer
+from kg.text import HAN_CHAR as _HAN
+from kg.text import drop_nested, stands_alone
 from kg.types import Context, Division, Mention
 
 __all__ = ["find_places"]
 
 _SUFFIX_END = re.compile(r"[省市区县旗州盟]|地区")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 _TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 
 
@@ -58,8 +59,8 @@ def _divisions(text: str, ctx: Context, gaz: Gazetteer) -> list[Mention]:
             divs = [d for d in gaz.named(name) if d.name == name or _HAN.match(name[-1]) and name[-1] == d.name[-1]]
             if not divs:
                 continue
-            if length == 2 and start > 0 and _HAN.match(text[start - 1]):
-                break  # 城区, 新县: two-character names only where they stand apart
+            if length == 2 and not stands_alone(text, start):
+                break  # 城区, 新县: two-character names only where they begin a word (河南省范县 does)
             div = _choose(divs, ctx, text, gaz)
             if div is not None:
                 out.append(_mention(text, start, end, div.name, div.code))
@@ -188,11 +189,4 @@ def find_places(text: str, ctx: Context, *, gaz: Gazetteer | None = None) -> lis
     taken = [(m.start, m.end) for m in found]
     found += _short_forms(text, ctx, gaz, taken)
     found += _zones(text, ctx, found)
-    # Longest first at the same start; drop mentions nested inside a longer one of another place.
-    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
-    out: list[Mention] = []
-    for m in found:
-        if out and m.start < out[-1].end and m.end <= out[-1].end and m.canonical != out[-1].canonical:
-            continue
-        out.append(m)
-    return out
+    return drop_nested(found)  # 沙井街道, not 沙井 inside it

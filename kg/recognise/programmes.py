@@ -38,6 +38,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import KGError
+from kg.text import CLOSING as _CLOSING
+from kg.text import HAN as _HAN
+from kg.text import OPENING as _OPENING
+from kg.text import PARENS as _PARENS
+from kg.text import QUOTES as _QUOTES
+from kg.text import alternation as _alternation
+from kg.text import book_title_spans, sentence_spans
+from kg.text import clause_start as _clause_start
+from kg.text import clean as _clean
+from kg.text import inside as _inside
 from kg.types import Context, Mention, Relation
 
 __all__ = [
@@ -54,14 +64,6 @@ _PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
 LEXICON_PATH = _PIPELINES / "programmes.jsonl"
 RULES_PATH = _PIPELINES / "programme_rules.json"
 
-_QUOTES = "“”\"‘’「」『』'"
-_OPENING = "“‘「『\""
-_CLOSING = "”’」』\""
-_HAN = r"\u4e00-\u9fff"
-_SENTENCE_END = re.compile(r"[。！？；;!?\n]")
-_CLAUSE_END = re.compile(r"[，,：:。！？；;!?\n]")
-_BOOK = re.compile(r"《[^《》\n]{0,80}》")
-_PARENS = str.maketrans({"（": "(", "）": ")"})
 _SPACES = re.compile(r"\s+")
 _DIGITS_OR_LATIN = re.compile(r"^[0-9A-Za-z+·.\-]+$")
 _HAS_LATIN = re.compile(r"[A-Za-z]")
@@ -79,10 +81,6 @@ def _fail(path: Path, what: str, err: Exception | None = None) -> KGError:
         f"from version control or fix the line named, then run again"
         + (f" ({err})" if err else "")
     )
-
-
-def _alternation(words) -> str:
-    return "|".join(sorted({re.escape(w) for w in words}, key=len, reverse=True))
 
 
 # -- data ---------------------------------------------------------------------
@@ -228,34 +226,6 @@ def _place_names() -> frozenset[str]:
 
 
 # -- text helpers ---------------------------------------------------------------
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentences as ``(start, end)``, split on 。！？； and newlines, stripped of blanks.
-
-    Example:
-        >>> sentence_spans("甲。乙；")
-        [(0, 2), (2, 4)]
-    """
-    spans, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.end()
-        if text[start:end].strip():
-            spans.append((start, end))
-        start = end
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
-
-
-def book_title_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of 《…》 document titles (nothing in them is a programme)."""
-    return [m.span() for m in _BOOK.finditer(text)]
-
-
-def _inside(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
-    i = bisect.bisect_right(starts, start) - 1
-    return i >= 0 and spans[i][1] > start and spans[i][0] <= start
-
-
 def _strip_view(text: str) -> tuple[str, list[int]]:
     """The text without quotation marks and blanks, and each kept char's offset."""
     keep, offsets = [], []
@@ -263,19 +233,6 @@ def _strip_view(text: str) -> tuple[str, list[int]]:
         keep.append(m.group())
         offsets.extend(range(m.start(), m.end()))
     return "".join(keep).translate(_PARENS), offsets
-
-
-def _clean(name: str) -> str:
-    """The canonical form of a name: no quotes or blanks, half-width parentheses."""
-    return _SPACES.sub("", name.translate(_PARENS)).strip(_QUOTES + "、·")
-
-
-def _clause_start(text: str, pos: int, limit: int = 60) -> int:
-    lo = max(0, pos - limit)
-    last = None
-    for m in _CLAUSE_END.finditer(text, lo, pos):
-        last = m.end()
-    return last if last is not None else lo
 
 
 # -- recognition ------------------------------------------------------------------

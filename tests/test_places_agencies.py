@@ -91,6 +91,10 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("210311", "《关于转发最高人民法院“一号司法建议”的通知》", ["最高人民法院"]),
         # any body of a jurisdiction, also where its head is not a bureau's
         ("110108", "区园林绿化局、区红十字会开展活动。", ["海淀区园林绿化局", "海淀区红十字会"]),
+        # 我市/本县 before a body: the report's own county's
+        ("450881", "我市法律援助中心被评定为五星级法律援助中心。", ["桂平市法律援助中心"]),
+        ("620102", "我区人民法院、本区检察院联合开展活动。", ["城关区人民法院", "城关区人民检察院"]),
+        ("450881", "我市委托律师代理案件。", []),
         # 旗 coordinates like any level word: 盟、旗两级 and 市、县、旗三级 give one body per level
         ("152221", "联系盟、旗两级司法局开展调研。", ["兴安盟司法局", "科尔沁右翼前旗司法局"]),
         ("150422", "组建市、旗两级调解委员会。", ["赤峰市人民调解委员会", "巴林左旗人民调解委员会"]),

@@ -269,8 +269,11 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
         # 地委 only where the report's prefecture is a 地区, and not in 当地委托
         prefecture = prefecture or level == "地" and before_level not in "当各本外" \
             and text[he:he + 1] not in "托员屈"
+        # 我市法律援助中心, 本县人民法院: the report's own district's body
+        own = before_level in "我本" and ctx.district is not None and ctx.district.name.endswith(level) \
+            and level in "市区县旗" and head not in ("委", "委员会", "党委")
         if level and (level in "省市区县旗" and (not before_level or before_level not in data["not_before_level"])
-                      or prefecture):
+                      or prefecture or own):
             target = _level_place(level, ctx)
             if target is not None:
                 league = "共青团" if before_level == "团" and head == "委" else ""  # 团县委: the Youth League's

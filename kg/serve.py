@@ -303,20 +303,22 @@ class WorkerPool:
                                              return_when=asyncio.FIRST_COMPLETED)
             finally:
                 loop.remove_reader(worker.fileno())
-            if readable not in done:
-                raise _ClientGone if disconnected in done else HTTPError(
-                    503, f"the query ran longer than {timeout:g} s and was stopped; narrow it "
-                    "(bind a value, add LIMIT) or ask the endpoint's owner to raise --timeout")
-            value = await asyncio.to_thread(worker.collect)
+            value = await asyncio.to_thread(worker.collect) if readable in done else None
         except QueryCrash as err:
             self._replace(worker)
             raise HTTPError(500, str(err)) from err
         except (HTTPError, KGError):
             self._queue().put_nowait(worker)  # the job raised: the worker is well
             raise
-        except BaseException:  # timeout, client gone, cancelled: the worker may still be busy
+        except BaseException:  # cancelled: the worker may still be busy
             self._replace(worker)
             raise
+        if readable not in done:  # out of time, or the client has gone: the worker is still busy
+            self._replace(worker)
+            if disconnected in done:
+                raise _ClientGone
+            raise HTTPError(503, f"the query ran longer than {timeout:g} s and was stopped; narrow it "
+                            "(bind a value, add LIMIT) or ask the endpoint's owner to raise --timeout")
         self._queue().put_nowait(worker)
         return value
 

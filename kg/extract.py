@@ -48,8 +48,7 @@ def extract(doc: Document, md: Metadata, nlp: Any) -> tuple[list[Mention], list[
     ctx = context_for(md, opening=doc.text[:300])
     sdoc = nlp.make_doc(doc.text)
     sdoc.user_data[CONTEXT_KEY] = ctx
-    for _, proc in nlp.pipeline:
-        sdoc = proc(sdoc)
+    sdoc = next(iter(nlp.pipe([sdoc])))
     mentions = []
     for m in sdoc.user_data.get(MENTIONS_KEY, []):
         start, end = doc.original_span(m.start, m.end)

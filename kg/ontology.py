@@ -25,6 +25,7 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 
 from kg.errors import KGError
+from kg.resources import data_dir
 
 __all__ = [
     "ONTOLOGY_DIR",
@@ -41,9 +42,8 @@ __all__ = [
     "main",
 ]
 
-#: The repository's ``ontology/`` folder, beside the ``kg`` package (the
-#: project is installed editable, so this is the checkout's folder).
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+#: The ``ontology/`` folder: the checkout's, or the installed package data.
+ONTOLOGY_DIR = data_dir("ontology")
 ONTOLOGY_FILE = ONTOLOGY_DIR / "lgkg.ttl"
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 #: The generated module.

@@ -24,11 +24,12 @@ from pathlib import Path
 
 from kg import __version__
 from kg.errors import KGError
+from kg.resources import data_dir
 
 __all__ = ["PIPELINES_DIR", "DEFAULT_CONFIG", "PIPELINE_VERSION", "pkuseg_model_dir", "user_dictionary",
            "load_pipeline"]
 
-PIPELINES_DIR = Path(__file__).resolve().parent.parent / "pipelines"
+PIPELINES_DIR = data_dir("pipelines")
 DEFAULT_CONFIG = PIPELINES_DIR / "lgkg.cfg"
 
 
@@ -105,5 +106,8 @@ def load_pipeline(config: str | Path | None = None):
     # spacy-pkuseg prints a note when it falls back from msgpack to the .pkl features it ships.
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         nlp.tokenizer.initialize(pkuseg_model=init["pkuseg_model"], pkuseg_user_dict=init["pkuseg_user_dict"])
+    for _, proc in nlp.pipeline:  # the components load their data files now, not on the first document
+        if hasattr(proc, "initialize"):
+            proc.initialize(nlp=nlp)
     assert spacy  # the import above registers spaCy's own functions
     return nlp

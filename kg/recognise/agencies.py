@@ -23,15 +23,16 @@ from __future__ import annotations
 import functools
 import json
 import re
-from pathlib import Path
+from collections.abc import Collection
 
+from kg.resources import data_dir
 from kg.text import FUNCTION_CHARS as _FUNCTION_CHARS
 from kg.text import LEVEL_COORDINATION, book_title_spans, coordinated_levels, drop_nested
 from kg.types import Context, Division, Mention
 
 __all__ = ["find_agencies", "canonical_issuer", "agency_words", "AGENCY_DATA"]
 
-AGENCY_DATA = Path(__file__).resolve().parents[2] / "pipelines" / "agencies.json"
+AGENCY_DATA = data_dir("pipelines") / "agencies.json"
 _LIST_ITEM = re.compile(r"、((?:(?![省市区县旗])[\u4e00-\u9fff]){1,6}?(?:局|委|办|中心|联|会|院))(?=[、，,。和及与等])")
 # A count or a batch (3家, 四个, 第二批) is no name; a numeral inside one (九龙湖) is.
 _COUNTED = re.compile(r"[0-9]|^[一二三四五六七八九十百千万两多几]+[个家名批所项类]|^第|[个家名批]$")
@@ -174,29 +175,78 @@ def _first_place(name: str) -> int | None:
     return None
 
 
-def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mention]:
+#: The agency rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
+RULES = ("national", "pronouns", "abbreviations", "headed", "generic_bodies", "sub_bodies", "quoted_bodies",
+         "title_issuers", "list_carry")
+
+
+def find_agencies(text: str, ctx: Context, places: list[Mention], *, rules: Collection[str] = RULES) -> list[Mention]:
     """Every agency named in ``text``, in order of position.
 
     Args:
         text: normalised (Simplified) text.
         ctx: the report's district, city, province and issuing agency.
         places: the places found in ``text`` (jurisdictions for agencies).
+        rules: the names of the rules to run (:data:`RULES`, all by default).
     """
-    data = _data()
-    heads, national, pronouns = _patterns()
-    place_end = {m.end: m for m in places}
     out: list[Mention] = []
-    for m in national.finditer(text):
-        if text[m.end():m.end() + 1] != "门":  # 公安部门 is a class of departments
-            out.append(_agency(text, m.start(), m.end(), data["national_aliases"].get(m.group(), m.group())))
-    if ctx.agency:
-        out += [_agency(text, m.start(), m.end(), ctx.agency) for m in pronouns.finditer(text)]
+    if "national" in rules:
+        out += _national(text)
+    if "pronouns" in rules and ctx.agency:  # 我局, 本局: the issuing agency
+        out += [_agency(text, m.start(), m.end(), ctx.agency) for m in _patterns()[2].finditer(text)]
+    if "abbreviations" in rules:
+        out += _abbreviations(text, ctx)
+    if "headed" in rules:
+        _headed(text, ctx, places, out)
+    if "generic_bodies" in rules:
+        out += _generic(text, ctx, places, out)
+    if "sub_bodies" in rules:
+        out += _sub_bodies(text, out)
+    if "quoted_bodies" in rules:
+        out += _quoted_bodies(text, out)
+    out = _outside_titles(text, out, issuers="title_issuers" in rules)
+    if "list_carry" in rules:
+        out += _list_carry(text, out)
+    return drop_nested({(a.start, a.end, a.canonical): a for a in out}.values(), keep_same_start=True)
+
+
+def _national(text: str) -> list[Mention]:
+    """Bodies that need no jurisdiction: 司法部, 中央依法治国办 (and their usual abbreviations)."""
+    aliases = _data()["national_aliases"]
+    return [_agency(text, m.start(), m.end(), aliases.get(m.group(), m.group())) for m in _patterns()[1].finditer(text)
+            if text[m.end():m.end() + 1] != "门"]  # 公安部门 is a class of departments
+
+
+def _abbreviations(text: str, ctx: Context) -> list[Mention]:
+    """省厅, 市局: what a justice bureau's report calls its superiors."""
+    out: list[Mention] = []
     if ctx.agency.endswith("司法局"):
-        for short, (level, head) in data["abbreviations"].items():
+        for short, (level, head) in _data()["abbreviations"].items():
             target = _level_place(level, ctx)
             if target is not None:
                 out += [_agency(text, m.start(), m.end(), target.name + head, target.name)
                         for m in re.finditer(re.escape(short), text)]
+    return out
+
+
+def _list_carry(text: str, found: list[Mention]) -> list[Mention]:
+    """区工信局、科创局、工商联: the jurisdiction carries along a list."""
+    out: list[Mention] = []
+    for a in [a for a in found if a.parent and a.surface[:1] not in "我本"]:
+        pos = a.end
+        while (item := _LIST_ITEM.match(text, pos)) is not None:
+            if any(b.start < item.end(1) and item.start(1) < b.end for b in found + out):
+                break
+            out.append(_agency(text, item.start(1), item.end(1), a.parent + item.group(1), a.parent))
+            pos = item.end(1)
+    return out
+
+
+def _headed(text: str, ctx: Context, places: list[Mention], out: list[Mention]) -> None:
+    """A body head with what stands before it: a place, a level word, a committee, a name; adds to ``out``."""
+    data = _data()
+    heads = _patterns()[0]
+    place_end = {m.end: m for m in places}
     named_heads = set(data["named_heads"])
     party = set(data["party_heads"])
     party_at = re.compile("|".join(map(re.escape, sorted(party, key=len, reverse=True))))
@@ -297,27 +347,14 @@ def find_agencies(text: str, ctx: Context, places: list[Mention]) -> list[Mentio
         if ctx.agency and ctx.agency.endswith(_canonical_head(head)) and head not in ("委", "委员会", "政府") \
                 and not re.match(r"[\u4e00-\u9fff]", text[hs - 1:hs] or " "):
             out.append(_agency(text, hs, he, ctx.agency))
-    out += _generic(text, ctx, places, out)
-    out += _sub_bodies(text, out)
-    out += _quoted_bodies(text, out)
-    out = _outside_titles(text, out)
-    # 区工信局、科创局、工商联: the jurisdiction carries along a list.
-    for a in [a for a in out if a.parent and a.surface[:1] not in "我本"]:
-        pos = a.end
-        while (item := _LIST_ITEM.match(text, pos)) is not None:
-            if any(b.start < item.end(1) and item.start(1) < b.end for b in out):
-                break
-            out.append(_agency(text, item.start(1), item.end(1), a.parent + item.group(1), a.parent))
-            pos = item.end(1)
-    return drop_nested({(a.start, a.end, a.canonical): a for a in out}.values(), keep_same_start=True)
 
 
 _OPENING_QUOTES = "“「\""
 _ISSUER_GAP = re.compile(r"(?:关于)?(?:转发|印发)?(?:中共|中国共产党)?[\s、和与及]*")
 
 
-def _outside_titles(text: str, found: list[Mention]) -> list[Mention]:
-    """Drop agencies inside a 《…》 title but its issuers, named where the title begins.
+def _outside_titles(text: str, found: list[Mention], *, issuers: bool = True) -> list[Mention]:
+    """Drop agencies inside a 《…》 title but (with ``issuers``) the bodies named where it begins.
 
     《中共晋江市委办公室 晋江市人民政府办公室关于印发…》 names two bodies that
     issued it; 《…人民法院组织法》 names none.
@@ -325,17 +362,17 @@ def _outside_titles(text: str, found: list[Mention]) -> list[Mention]:
     titles = book_title_spans(text)
     if not titles:
         return found
-    issuers: set[int] = set()
-    for s, e in titles:
+    kept: set[int] = set()
+    for s, e in titles if issuers else ():
         pos = _ISSUER_GAP.match(text, s + 1).end()
         for i, a in sorted(enumerate(found), key=lambda ia: (ia[1].start, -ia[1].end)):
             if s < a.start and a.end < e and a.start == pos:
-                issuers.add(i)
+                kept.add(i)
                 pos = _ISSUER_GAP.match(text, a.end).end()
             elif s < a.start and a.end < e and a.start < pos:
-                issuers.add(i)  # a shorter reading of the issuer just taken (晋江市委 in 晋江市委办公室)
+                kept.add(i)  # a shorter reading of the issuer just taken (晋江市委 in 晋江市委办公室)
     return [a for i, a in enumerate(found)  # a body set up under a quoted name is named, title or not
-            if i in issuers or a.surface[:1] in _OPENING_QUOTES
+            if i in kept or a.surface[:1] in _OPENING_QUOTES
             or not any(s < a.start and a.end < e for s, e in titles)]
 
 

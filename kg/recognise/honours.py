@@ -34,10 +34,12 @@ import bisect
 import functools
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import KGError
+from kg.resources import data_dir
 from kg.text import HAN as _HAN
 from kg.text import PARENS as _PARENS
 from kg.text import QUOTES as _QUOTES
@@ -49,7 +51,7 @@ from kg.types import Context, Mention, Relation
 
 __all__ = ["find_honours", "HONOUR_RULES_PATH"]
 
-HONOUR_RULES_PATH = Path(__file__).resolve().parents[2] / "pipelines" / "honour_rules.json"
+HONOUR_RULES_PATH = data_dir("pipelines") / "honour_rules.json"
 
 _CLAUSE_STOP = "，,。；;：:！？!?\n"
 _SENT_YEAR = re.compile(r"(?<![\d\-—–~至到])((?:19|20)\d\d)\s*年(?!度?\s*[-—–~至到])")
@@ -323,7 +325,13 @@ def _conferrer(text: str, span: tuple[int, int] | None, ents: list[Mention]) -> 
 
 
 # -- the recogniser --------------------------------------------------------------------
-def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list[Mention], list[Relation]]:
+#: The honour rules that can be left out (``rules=`` here, ``rules`` in the config); the trigger
+#: and title rules always run.
+RULES = ("title_conjunctions", "counted_subjects", "anaphora", "respectively")
+
+
+def find_honours(text: str, ctx: Context, entities: list[Mention], *,
+                 rules: Collection[str] = RULES) -> tuple[list[Mention], list[Relation]]:
     """Honours conferred in ``text`` and the ``awarded`` relations to their recipients.
 
     Args:
@@ -340,7 +348,7 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
         >>> aw[0].conferrer
         '浙江省司法厅'
     """
-    rules = _rules()
+    data = _rules()
     all_ents = sorted(entities, key=lambda e: (e.start, -e.end))
     ent_starts = [e.start for e in all_ents]
     all_books = book_title_spans(text)
@@ -348,17 +356,17 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
     relations: list[Relation] = []
     seen: set[tuple[str, str, str, int]] = set()
     for s0, s1 in sentence_spans(text):
-        if not rules.trigger.search(text, s0, s1):
+        if not data.trigger.search(text, s0, s1):
             continue
         sent_recipients: list[tuple[str, str]] = []
         # only what lies in this sentence: the scans below stay local
         ents = all_ents[bisect.bisect_left(ent_starts, s0):bisect.bisect_left(ent_starts, s1)]
         books = [(a, b) for a, b in all_books if a < s1 and b > s0] if all_books else []
         cursor = s0
-        for trig in rules.trigger.finditer(text, s0, s1):
+        for trig in data.trigger.finditer(text, s0, s1):
             if trig.start() < cursor:
                 continue
-            found = _conferral(text, trig, s0, s1, rules, books, ents)
+            found = _conferral(text, trig, s0, s1, data, books, ents, split="title_conjunctions" in rules)
             if found is None:
                 continue
             titles, conf_span, title_end = found
@@ -371,7 +379,8 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
                       reversed(_closest(text, ents, clause_start, pos, conf_span, books))]
             named_before = [e.end for e in ents if clause_start <= e.start and e.end <= pos and e.type != "honour"]
             after_named = max(named_before, default=clause_start)
-            if rules.person.search(text, after_named, pos) or rules.counted.search(text[after_named:pos].rstrip("被")):
+            counted = "counted_subjects" in rules and data.counted.search(text[after_named:pos].rstrip("被"))
+            if data.person.search(text, after_named, pos) or counted:
                 # 我局干部张三被评为…: a person received it; 全县有3个村被评为…: bodies the report does not name
                 recips, sent_recipients = [], []
                 person = True
@@ -379,19 +388,20 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
                 person = False
             lead_text = re.sub(r"[，,\s]", "", text[clause_start:pos])
             tally = any(t[3] for t in titles)
-            if not recips and not person:
+            if not recips and not person and "anaphora" in rules:
                 recips = _anaphor(text, all_ents, clause_start, pos)  # 该所被司法部授予…
             if not recips and not tally and not person and (not lead_text or _LEAD_FILLER.match(lead_text)) \
                     and clause_start > s0:
                 recips = list(sent_recipients) or _sentence_subject(text, ents, s0, pos, books)
             if not recips and not tally and not person:
-                fb = _subject_fallback(text, s0, pos, ctx, rules, [t[2] for t in titles])
+                fb = _subject_fallback(text, s0, pos, ctx, data, [t[2] for t in titles])
                 recips = [fb] if fb else []
             sent_recipients = recips or sent_recipients
             conferrer = _conferrer(text, conf_span, ents)
             evidence = text[s0:s1].strip()
             lead = len(text[s0:s1]) - len(text[s0:s1].lstrip())
-            respectively = len(recips) == len(titles) > 1 and text[max(s0, pos - 2):pos] == "分别"
+            respectively = "respectively" in rules and len(recips) == len(titles) > 1 \
+                and text[max(s0, pos - 2):pos] == "分别"
             for i, (ts, te, canonical, _) in enumerate(titles):
                 mentions.append(Mention("honour", canonical, text[ts:te], "", ts, te))
                 year = _year(text, s0, pos, text[ts:te], ctx)
@@ -407,7 +417,7 @@ def find_honours(text: str, ctx: Context, entities: list[Mention]) -> tuple[list
 
 
 def _conferral(text: str, trig: re.Match, s0: int, s1: int, rules: _Rules,
-               books: list[tuple[int, int]], ents: list[Mention]):
+               books: list[tuple[int, int]], ents: list[Mention], *, split: bool = True):
     """What one trigger confers: (titles, conferrer span or None, end of the last title) or None.
 
     Each title is ``(start, end, canonical, tally)``.
@@ -446,7 +456,7 @@ def _conferral(text: str, trig: re.Match, s0: int, s1: int, rules: _Rules,
         if m:
             conf_span, ts = (m.start(), m.end()), m.end()
     te = _clause_end(text, ts, min(s1, ts + rules.max_chars + 12))
-    titles = _coordinated_titles(text, ts, te, strong, rules)
+    titles = _coordinated_titles(text, ts, te, strong, rules, split=split)
     if not titles:
         return None
     first = titles[0]
@@ -468,7 +478,7 @@ def _conferral(text: str, trig: re.Match, s0: int, s1: int, rules: _Rules,
         if not rules.continuation.match(seg) or rules.trigger.search(seg) or rules.target.search(seg):
             break
         lead = re.match(r"^(?:和|及|以及|并|还)", seg)
-        nxt = _coordinated_titles(text, ns + (lead.end() if lead else 0), seg_end, True, rules)
+        nxt = _coordinated_titles(text, ns + (lead.end() if lead else 0), seg_end, True, rules, split=split)
         if not nxt:
             break
         titles += nxt
@@ -479,13 +489,16 @@ def _conferral(text: str, trig: re.Match, s0: int, s1: int, rules: _Rules,
 _TITLE_CONJ = re.compile(r"以及|和|及|与")
 
 
-def _coordinated_titles(text: str, ts: int, te: int, strong: bool, rules: _Rules) -> list[tuple[int, int, str, bool]]:
+def _coordinated_titles(text: str, ts: int, te: int, strong: bool, rules: _Rules, *,
+                        split: bool = True) -> list[tuple[int, int, str, bool]]:
     """The titles from ``ts`` to ``te``: one, or two joined by 和/及/与 when each half is a title of its own.
 
     荣获全省平安建设先进区和全国七五普法先进区 confers two titles; 全国法治与德治
     示范村 one, as 全国法治 alone ends with no honour head.
     """
     whole = _title(text, ts, te, strong, rules)
+    if not split:
+        return [whole] if whole is not None else []
     joint = text.find("”“", ts, te)  # “A”“B”等荣誉称号: two quoted titles side by side
     if joint > ts:
         left = _title(text, ts, joint + 1, strong, rules)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 
 from kg.divisions import Gazetteer, gazetteer
 from kg.text import HAN_CHAR as _HAN
@@ -175,18 +176,26 @@ def _coordinated(text: str, towns: list[Mention], canon: dict[str, str], distric
     return out
 
 
-def find_places(text: str, ctx: Context, *, gaz: Gazetteer | None = None) -> list[Mention]:
+#: The place rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
+RULES = ("divisions", "towns", "short_forms", "zones")
+
+
+def find_places(text: str, ctx: Context, *, gaz: Gazetteer | None = None,
+                rules: Collection[str] = RULES) -> list[Mention]:
     """Every place named in ``text``, in order of position.
 
     Args:
         text: normalised (Simplified) text.
         ctx: the report's district, city and province.
         gaz: the gazetteer (the shared one by default).
+        rules: the names of the rules to run (:data:`RULES`, all by default).
     """
     gaz = gaz or gazetteer()
-    found = _divisions(text, ctx, gaz)
-    found += _towns(text, ctx)
-    taken = [(m.start, m.end) for m in found]
-    found += _short_forms(text, ctx, gaz, taken)
-    found += _zones(text, ctx, found)
+    found = _divisions(text, ctx, gaz) if "divisions" in rules else []
+    if "towns" in rules:
+        found += _towns(text, ctx)
+    if "short_forms" in rules:
+        found += _short_forms(text, ctx, gaz, [(m.start, m.end) for m in found])
+    if "zones" in rules:
+        found += _zones(text, ctx, found)
     return drop_nested(found)  # 沙井街道, not 沙井 inside it

@@ -34,10 +34,12 @@ import functools
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import KGError
+from kg.resources import data_dir
 from kg.text import CLOSING as _CLOSING
 from kg.text import HAN as _HAN
 from kg.text import OPENING as _OPENING
@@ -60,7 +62,7 @@ __all__ = [
     "RULES_PATH",
 ]
 
-_PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
+_PIPELINES = data_dir("pipelines")
 LEXICON_PATH = _PIPELINES / "programmes.jsonl"
 RULES_PATH = _PIPELINES / "programme_rules.json"
 
@@ -468,12 +470,17 @@ def _key(name: str) -> str:
     return re.sub(r"[、,，·\s]", "", name)
 
 
-def find_programmes(text: str, ctx: Context) -> list[Mention]:
+#: The programme rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
+RULES = ("lexicon", "quoted", "unquoted")
+
+
+def find_programmes(text: str, ctx: Context, *, rules: Collection[str] = RULES) -> list[Mention]:
     """Programmes named in ``text``, one mention per occurrence.
 
     Args:
         text: normalised Simplified text.
         ctx: what is known of the report (not needed to recognise, kept for symmetry).
+        rules: the names of the rules to run (:data:`RULES`, all by default).
 
     Returns:
         Mentions of type ``programme`` with ``original`` left empty (the caller fills it).
@@ -482,12 +489,16 @@ def find_programmes(text: str, ctx: Context) -> list[Mention]:
         >>> [m.canonical for m in find_programmes("组织开展“护企安商、法润民生”专项行动", Context())]
         ['护企安商、法润民生专项行动']
     """
-    lex, rules = _lexicon(), _rules()
+    data = _rules()
     books = book_title_spans(text)
     starts = [s for s, _ in books]
-    cands = [c for c in _lexicon_candidates(text, lex) if not _inside(books, starts, c.start, c.end)]
-    cands += _quoted_candidates(text, rules, books)
-    cands += _unquoted_candidates(text, rules, books)
+    cands: list[_Candidate] = []
+    if "lexicon" in rules:
+        cands += [c for c in _lexicon_candidates(text, _lexicon()) if not _inside(books, starts, c.start, c.end)]
+    if "quoted" in rules:
+        cands += _quoted_candidates(text, data, books)
+    if "unquoted" in rules:
+        cands += _unquoted_candidates(text, data, books)
     return [Mention("programme", c.canonical, text[c.start:c.end], "", c.start, c.end)
             for c in _resolve(cands)]
 

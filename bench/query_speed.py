@@ -40,10 +40,11 @@ def synthetic(n_reports: int, seed: int = 7) -> list[Extraction]:
         mentions = [Mention("agency", a, a, a, 0, len(a), "", county.name) for a in agencies]
         mentions += [Mention("programme", p, p, p, 0, len(p)) for p in progs]
         mentions += [Mention("honour", h, h, h, 0, len(h)) for h in rng.sample(honours, 3)]
-        relations = [Relation("runs", "place", county.name, p, f"深入推进{p}。", 10 * k, 10 * k + 8)
-                     for k, p in enumerate(progs)]
+        relations = [Relation("runs", "place", county.name, p, f"深入推进{p}。", 10 * k, 10 * k + 8,
+                              original_start=10 * k, original_end=10 * k + 8) for k, p in enumerate(progs)]
         relations += [Relation("awarded", "agency", agencies[0], m.canonical, f"获评{m.canonical}。", 500 + k, 520 + k,
-                               year=year) for k, m in enumerate(mentions[-3:])]
+                               year=year, original_start=500 + k, original_end=520 + k)
+                      for k, m in enumerate(mentions[-3:])]
         out.append(Extraction(f"corpus/{county.code}-{year}-{i}.txt", str(i), "utf-8", "simplified",
                               Metadata(title=f"{county.name}{year}年法治政府建设年度报告", year=year, district=county),
                               tuple(mentions), tuple(relations)))

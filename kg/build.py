@@ -192,7 +192,8 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
         if not extractions:
             raise InputError(f"no report found in {where}: all {len(files)} files skipped (first: {skips[0].source}: "
                              f"{skips[0].reason}); nothing written, {outdir} keeps its previous outputs")
-        graph = build_graph(extractions, gaz=gazetteer())
+        unlinked: list[dict[str, str]] = []
+        graph = build_graph(extractions, gaz=gazetteer(), unlinked=unlinked)
         write_turtle(graph, outdir / "graph.ttl")
         nxg = write_graphml(graph, outdir / "graph.graphml")
         written = ["graph.ttl", "graph.graphml", *write_formats(graph, nxg, outdir, formats), "report.json"]
@@ -204,6 +205,7 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
                          time.perf_counter() - started, hits)
         report["outputs"] = written
         report["warnings"] = warnings
+        report["unlinked_relations"] = unlinked
         if validate:
             from kg.ontology import validate as shacl  # noqa: PLC0415 - pyshacl is slow to import
 

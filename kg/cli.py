@@ -32,6 +32,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
           file=sys.stderr)
     _listed([f"skipped {s['source']}: {s['reason']}" for s in report["skipped"]], args.output)
     _listed([f"no district resolved for {source}" for source in report["unresolved"]], args.output)
+    _listed([f"{u['kind']} relation {u['subject']} → {u['object']} in {u['source']} not linked: no {u['missing']} node"
+             for u in report.get("unlinked_relations", [])], args.output)
     _listed([f"warning: {warning}" for warning in report["warnings"]], args.output)
     if "shacl" in report:
         print(f"kg: SHACL: {'conforms' if report['shacl']['conforms'] else 'does NOT conform (see report.json)'}",

@@ -57,5 +57,5 @@ def extract(doc: Document, md: Metadata, nlp: Any) -> tuple[list[Mention], list[
     for r in sdoc.user_data.get(RELATIONS_KEY, []):
         start, end = doc.original_span(r.start, r.end)
         relations.append(dataclasses.replace(r, evidence=doc.original[start:end].strip() or r.evidence,
-                                             start=start, end=end))
+                                             original_start=start, original_end=end))
     return mentions, relations

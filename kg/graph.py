@@ -81,6 +81,7 @@ class _Builder:
     def __init__(self, gaz: Gazetteer) -> None:
         self.gaz = gaz
         self.g = bind_prefixes(Graph())
+        self.unlinked: list[dict[str, str]] = []
 
     def division(self, div: Division) -> URIRef:
         node = place_iri(div.code)
@@ -144,10 +145,10 @@ class _Builder:
             if code in self.gaz.by_code:
                 g.add((node, LGKG.jurisdiction, self.division(self.gaz.by_code[code])))
         for rel in ex.relations:
-            self.relation(rel, report, nodes, md.district)
+            self.relation(rel, report, nodes, md.district, ex.source)
 
     def relation(self, rel: Relation, report: URIRef, nodes: dict[tuple[str, str], URIRef],
-                 district: Division | None) -> None:
+                 district: Division | None, report_source: str = "") -> None:
         g = self.g
         subject = nodes.get((rel.subject_type, rel.subject))
         if subject is None and rel.subject_type == "place" and district is not None \
@@ -156,6 +157,8 @@ class _Builder:
         obj_type = "programme" if rel.kind == "runs" else "honour"
         obj = nodes.get((obj_type, rel.object))
         if subject is None or obj is None:
+            self.unlinked.append({"source": report_source, "kind": rel.kind, "subject": rel.subject,
+                                  "object": rel.object, "missing": "subject" if subject is None else obj_type})
             return
         if rel.kind == "runs":
             node = DATA[f"participation/{_digest(str(subject), str(obj), str(report))}"]
@@ -164,7 +167,7 @@ class _Builder:
             g.add((node, LGKG.programme, obj))
             g.add((subject, LGKG.runsProgramme, obj))
         else:
-            node = DATA[f"award/{_digest(str(subject), str(obj), str(report), str(rel.start))}"]
+            node = DATA[f"award/{_digest(str(subject), str(obj), str(report), str(rel.original_start))}"]
             g.add((node, RDF.type, LGKG.HonourAward))
             g.add((node, LGKG.recipient, subject))
             g.add((node, LGKG.honour, obj))
@@ -176,16 +179,20 @@ class _Builder:
         if (node, LGKG.evidence, None) not in g:
             g.add((node, PROV.wasDerivedFrom, report))
             g.add((node, LGKG.evidence, Literal(rel.evidence)))
-            g.add((node, LGKG.evidenceStart, Literal(rel.start)))
-            g.add((node, LGKG.evidenceEnd, Literal(rel.end)))
+            g.add((node, LGKG.evidenceStart, Literal(rel.original_start)))
+            g.add((node, LGKG.evidenceEnd, Literal(rel.original_end)))
 
 
-def build_graph(extractions: Iterable[Extraction], *, gaz: Gazetteer | None = None) -> Graph:
+def build_graph(extractions: Iterable[Extraction], *, gaz: Gazetteer | None = None,
+                unlinked: list[dict[str, str]] | None = None) -> Graph:
     """Merge extraction records into one graph.
 
     Args:
         extractions: one record per document, in any order.
         gaz: the gazetteer (the shared one by default).
+        unlinked: if given, receives one record per relation whose subject or
+            object is no node of the document (source, kind, subject, object,
+            what is missing), instead of the relation being dropped unseen.
 
     Returns:
         The RDF graph, with the project's prefixes bound.
@@ -193,5 +200,7 @@ def build_graph(extractions: Iterable[Extraction], *, gaz: Gazetteer | None = No
     builder = _Builder(gaz or gazetteer())
     for ex in sorted(extractions, key=lambda e: e.source):
         builder.add(ex)
+    if unlinked is not None:
+        unlinked.extend(builder.unlinked)
     return builder.g
 

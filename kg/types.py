@@ -201,11 +201,14 @@ class Relation:
         subject_type: the entity type of the participant or recipient.
         subject: its canonical name.
         object: canonical name of the programme or honour.
-        evidence: the sentence in the original script.
-        start: offset of the sentence in the original text.
-        end: end offset of the sentence in the original text.
+        evidence: the sentence (normalised text from a recogniser, the original
+            script once the extraction maps it back).
+        start: offset of the sentence in the normalised text.
+        end: end offset of the sentence in the normalised text.
         year: the year of the conferral, where known.
         conferrer: the conferring body's canonical name, where given.
+        original_start: offset of the sentence in the original text (-1 until mapped back).
+        original_end: end offset of the sentence in the original text (-1 until mapped back).
     """
 
     kind: str
@@ -217,6 +220,8 @@ class Relation:
     end: int
     year: int | None = None
     conferrer: str = ""
+    original_start: int = -1
+    original_end: int = -1
 
 
 @dataclass(frozen=True)

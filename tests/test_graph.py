@@ -31,9 +31,10 @@ def extractions(gaz):
             mention("place", "某某村", parent="城关区"),
         ),
         relations=(
-            Relation("runs", "place", "城关区", "八五普法", "深入推进“八五”普法。", 10, 21),
+            Relation("runs", "place", "城关区", "八五普法", "深入推进“八五”普法。", 10, 21,
+                     original_start=10, original_end=21),
             Relation("awarded", "place", "某某村", "全国民主法治示范村", "某某村获评全国民主法治示范村。", 30, 45,
-                     year=2022),
+                     year=2022, original_start=30, original_end=45),
         ),
     )
     two = Extraction(
@@ -41,7 +42,8 @@ def extractions(gaz):
         metadata=Metadata(title="", year=2023, district=gaz.by_code["350502"]),
         mentions=(mention("programme", "八五普法", "八五普法", "八五普法"),
                   mention("programme", "枫桥经验", "枫桥经验", "楓橋經驗")),
-        relations=(Relation("runs", "place", "鲤城区", "枫桥经验", "坚持发展楓橋經驗。", 0, 9),),
+        relations=(Relation("runs", "place", "鲤城区", "枫桥经验", "坚持发展楓橋經驗。", 0, 9,
+                            original_start=0, original_end=9),),
     )
     return [one, two]
 
@@ -124,3 +126,33 @@ def test_extra_formats(extractions, tmp_path):
     assert gexf.number_of_nodes() == to_networkx(g).number_of_nodes()
     assert "viz:color" in (tmp_path / "graph.gexf").read_text(encoding="utf-8")
     assert (tmp_path / "nodes.csv").read_text(encoding="utf-8").startswith("Id,Label,")
+
+
+def test_relations_that_name_no_node_are_reported(gaz) -> None:
+    ex = Extraction(
+        source="corpus/c.txt", sha256="c", encoding="utf-8", script="simplified",
+        metadata=Metadata(title="", year=2023, district=gaz.by_code["620102"]),
+        mentions=(mention("programme", "八五普法"),),
+        relations=(Relation("runs", "place", "城关区", "枫桥经验", "坚持发展枫桥经验。", 0, 9, original_start=0, original_end=9),
+                   Relation("awarded", "agency", "某局", "全国模范司法所", "某局获评。", 0, 5, original_start=0, original_end=5)),
+    )
+    unlinked: list[dict[str, str]] = []
+    build_graph([ex], gaz=gaz, unlinked=unlinked)
+    assert unlinked == [
+        {"source": "corpus/c.txt", "kind": "runs", "subject": "城关区", "object": "枫桥经验", "missing": "programme"},
+        {"source": "corpus/c.txt", "kind": "awarded", "subject": "某局", "object": "全国模范司法所", "missing": "subject"},
+    ]
+
+
+def test_evidence_offsets_are_the_original_texts(gaz) -> None:
+    """The recognisers' offsets (normalised text) and the file's offsets are separate fields."""
+    ex = Extraction(
+        source="corpus/d.txt", sha256="d", encoding="utf-8", script="simplified",
+        metadata=Metadata(title="", year=2023, district=gaz.by_code["620102"]),
+        mentions=(mention("programme", "八五普法"),),
+        relations=(Relation("runs", "place", "城关区", "八五普法", "推进八五普法。", 3, 10,
+                            original_start=40, original_end=47),),
+    )
+    g = build_graph([ex], gaz=gaz)
+    starts = {int(o) for o in g.objects(None, LGKG.evidenceStart)}
+    assert starts == {40}

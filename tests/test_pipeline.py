@@ -50,3 +50,19 @@ def test_factories_are_entry_points_a_user_pipeline_can_name():
 def test_missing_config_names_the_file(tmp_path):
     with pytest.raises(KGError, match="nope.cfg not found"):
         load_pipeline(tmp_path / "nope.cfg")
+
+
+def test_relations_keep_normalised_and_original_offsets_apart(nlp, tmp_path):
+    """A Traditional report: the evidence is the file's own sentence at the file's own offsets."""
+    from kg.extract import extract
+    from kg.ingest import read_file
+    from kg.metadata import read_metadata
+    from kg.normalise import normalise
+
+    path = tmp_path / "r.txt"
+    path.write_text("甘肅省蘭州市城關區司法局\n城關區深入推進“八五”普法。\n", encoding="utf-8")
+    doc = normalise(read_file(path))
+    _, relations = extract(doc, read_metadata(doc.text), nlp)
+    run = next(r for r in relations if r.kind == "runs")
+    assert doc.original[run.original_start:run.original_end].strip() == run.evidence == "城關區深入推進“八五”普法。"
+    assert doc.text[run.start:run.end].strip() == "城关区深入推进“八五”普法。"

@@ -376,7 +376,8 @@ def format_table(scores: Scores) -> str:
     for t, s in scores.types.items():
         lines.append(f"{t:<12}{s.precision:<7.3f}{s.recall:<7.3f}{s.f1:<7.3f}{s.tp:>5}{s.fp:>5}{s.fn:>5}")
     n = len(scores.docs)
-    lines += [f"{'district':<12}{scores.district_correct}/{n} correct", f"{'year':<12}{scores.year_correct}/{n} correct"]
+    lines += [f"{'district':<12}{scores.district_correct}/{n} correct",
+              f"{'year':<12}{scores.year_correct}/{n} correct"]
     if scores.missing_docs:
         lines.append(f"no report in the graph for {', '.join(scores.missing_docs)}: all their gold items count as FN")
     return "\n".join(lines)

@@ -159,7 +159,8 @@ def _named_any(text: str, div: Division) -> int:
     return sum(text.count(f) for f in forms if len(f) >= 2)
 
 
-def resolve_district(title: str, agency: str, text: str, *, gaz: Gazetteer | None = None) -> tuple[Division | None, str]:
+def resolve_district(title: str, agency: str, text: str, *,
+                     gaz: Gazetteer | None = None) -> tuple[Division | None, str]:
     """Resolve the county-level division whose report this is.
 
     Args:

@@ -12,7 +12,8 @@ The tables (GB2312 character levels, OpenCC's t2s character map) load once,
 lazily, from the Python codecs and the installed OpenCC dictionaries.
 
 Example:
-    >>> doc = normalise(RawDocument("a.txt", "首頁 > 政務公開 > 通知\\n區(qū)政府發(fā)布報告，開展調解。", "utf-8", "txt"))
+    >>> raw = "首頁 > 政務公開 > 通知\\n區(qū)政府發(fā)布報告，開展調解。"
+    >>> doc = normalise(RawDocument("a.txt", raw, "utf-8", "txt"))
     >>> doc.text, doc.removed_lines, doc.script
     ('区政府发布报告，开展调解。', 1, 'traditional')
 """

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import io
 import hashlib
 import importlib.util
+import io
 import tempfile
 from pathlib import Path
 

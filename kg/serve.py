@@ -59,7 +59,7 @@ from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kg.errors import KGError
-from kg.query import Limits, QueryCrash, QueryError, QueryTimeout, QueryWorker, check_query, take_rows
+from kg.query import Limits, QueryCrash, QueryError, QueryWorker, check_query, take_rows
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "PATH", "SparqlServer", "is_loopback", "make_server", "serve"]
 

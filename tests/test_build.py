@@ -3,15 +3,13 @@
 import json
 
 import pytest
+from conftest import SEEDS
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kg.build import build
 from kg.cli import main
 from kg.ontology import validate
-
-from conftest import SEEDS
-
 
 SEED_DISTRICTS = {
     "000_56af94ac1350a89a": ("镇海区", "330211", 2022),

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SEEDS
 
 import kg.build
 from kg import engines
@@ -20,8 +21,6 @@ from kg.cli import main
 from kg.errors import KGError
 from kg.store import write_store
 from kg.types import Skip
-
-from conftest import ROOT, SEEDS
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 

@@ -11,14 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg import cache
 from kg.build import CACHE_DIR, build
 from kg.types import Division, Extraction, GarbledSpan, Mention, Metadata, Relation
-
-from conftest import SEEDS
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 ZHENHAI = Division("330211", "镇海区", "镇海", "county", "330200")

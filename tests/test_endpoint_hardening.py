@@ -116,6 +116,7 @@ def test_from_and_graph_parameters_stay_in_the_store(server, listener):
 
 # -- limits ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_timeout_then_next_query(server):
     status, _, body = get(server, CARTESIAN)
     assert status == 503 and b"ran longer than 2 s" in body

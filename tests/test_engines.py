@@ -7,6 +7,7 @@ import shutil
 import sys
 
 import pytest
+from conftest import SEEDS
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
@@ -17,8 +18,6 @@ from kg.errors import KGError
 from kg.query import open_store, resolve_query, run_query
 from kg.store import write_store
 from kg.types import Extraction, Metadata, Skip
-
-from conftest import SEEDS
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 
@@ -45,18 +44,21 @@ def plain(tmp_path_factory) -> Graph:
     return graph_of(out)
 
 
+@pytest.mark.slow
 def test_two_jobs_give_the_same_graph_as_one(plain, tmp_path):
     report = build([SEEDS], tmp_path, jobs=2, quiet=True, use_cache=False)
     assert report["documents"] == 5 and report["skipped"] == []
     assert_same_graph(plain, graph_of(tmp_path))
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_graph(plain, tmp_path):
     report = build([SEEDS], tmp_path, jobs=2, quiet=True, use_cache=False, engine="dask")
     assert report["documents"] == 5 and report["skipped"] == []
     assert_same_graph(plain, graph_of(tmp_path))
 
 
+@pytest.mark.slow
 def test_incremental_build_equals_the_build_from_scratch(tmp_path):
     corpus, out = tmp_path / "corpus", tmp_path / "out"
     corpus.mkdir()
@@ -76,6 +78,7 @@ def test_incremental_build_equals_the_build_from_scratch(tmp_path):
     assert build([corpus], out, jobs=1, quiet=True)["from_cache"] == 4
 
 
+@pytest.mark.slow
 def test_a_killed_build_resumes_where_it_stopped(plain, tmp_path, monkeypatch):
     real = engines.run_local
 
@@ -96,6 +99,7 @@ def test_a_killed_build_resumes_where_it_stopped(plain, tmp_path, monkeypatch):
     assert_same_graph(plain, graph_of(tmp_path))
 
 
+@pytest.mark.slow
 def test_the_store_answers_shipped_queries(plain, tmp_path, capsys):
     assert main(["build", str(SEEDS), "-o", str(tmp_path), "--jobs", "1", "-q", "--store"]) == 0
     store = open_store(tmp_path / "store")
@@ -148,6 +152,7 @@ def test_missing_dask_says_what_to_install(monkeypatch, tmp_path):
         build([SEEDS], tmp_path, jobs=1, quiet=True, engine="dask")
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     import dask
 
@@ -156,6 +161,7 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path):
         list(engines.run_dask(SEED_FILES[:1], process_file, scheduler="tcp://127.0.0.1:9"))
 
 
+@pytest.mark.slow
 def test_a_failing_dask_task_skips_its_files(tmp_path):
     config = tmp_path / "broken.cfg"
     config.write_text('[nlp]\nlang = "no-such-language"\npipeline = []\n', encoding="utf-8")
@@ -209,6 +215,7 @@ def _crashes_on_boom(path: str) -> Skip:
     return Skip(path, "read")
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_costs_only_its_file():
     paths = ["a", "b", "boom", "c", "d", "e", "f"]
     records = {r.source: r.reason for r in engines._pooled(paths, 2, _no_setup, _crashes_on_boom)}

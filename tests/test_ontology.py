@@ -377,6 +377,7 @@ def synthetic_graph(reports: int) -> Graph:
     return g
 
 
+@pytest.mark.slow
 def test_a_large_graph_of_every_class_conforms():
     g = synthetic_graph(140)
     assert 19_000 < len(g) < 22_000

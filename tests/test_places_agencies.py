@@ -2,8 +2,8 @@
 
 import pytest
 
-from kg.recognise.agencies import find_agencies
 from kg.extract import context_for
+from kg.recognise.agencies import find_agencies
 from kg.recognise.places import find_places
 from kg.types import Metadata
 

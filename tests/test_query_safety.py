@@ -15,6 +15,7 @@ import pytest
 from test_query import write_graph
 
 from kg import cli
+from kg.errors import GraphError, KGError, QueryError
 from kg.query import (
     MAX_DEPTH,
     MAX_OPERATORS,
@@ -31,7 +32,6 @@ from kg.query import (
     resolve_query,
     run_query,
 )
-from kg.errors import GraphError, KGError, QueryError
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 

@@ -7,11 +7,10 @@ but they keep the rules honest beyond the seeds' wording.
 """
 
 import pytest
+from conftest import ROOT
 
 from kg.build import build
 from kg.evaluate import evaluate
-
-from conftest import ROOT
 
 REPORTS = ROOT / "tests" / "reports"
 

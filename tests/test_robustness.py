@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph
@@ -26,8 +27,6 @@ from kg.recognise.honours import find_honours
 from kg.recognise.places import find_places
 from kg.recognise.programmes import find_programmes, programme_runs
 from kg.types import Context, Division, Metadata
-
-from conftest import SEEDS
 
 SEED = {p.name[:3]: p for p in SEEDS.glob("*.txt")}
 GBK_REPORT = "兰州市城关区司法局2022年法治政府建设工作总结\n2022年，区司法局深入推进“八五”普法，全面推进依法治区。"
@@ -149,6 +148,7 @@ def test_each_good_file_has_its_district_in_the_graph(broken, name, district):
     assert (name, district) in {(Path(str(src)).name, str(n)) for src, n in rows}
 
 
+@pytest.mark.slow
 def test_the_broken_corpus_builds_in_worker_processes_too(tmp_path):
     corpus = make_corpus(tmp_path)
     report = build([corpus], tmp_path / "out", jobs=2, quiet=True, use_cache=False)

@@ -4,11 +4,10 @@ import json
 from collections import defaultdict
 
 import pytest
+from conftest import ROOT
 
 from kg.query import open_store
 from kg.shared import shared_programmes
-
-from conftest import ROOT
 
 GOLD = ROOT.parent / "shared" / "gold" / "seeds"
 

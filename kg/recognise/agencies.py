@@ -315,7 +315,8 @@ def _headed(text: str, ctx: Context, places: list[Mention], out: list[Mention]) 
             out.append(_agency(text, js - 1, he, same + committee + _canonical_head(head), same))
             continue
         # 州 and 盟 end many names (苏州, 广州): a bare one only after a boundary or a function word.
-        prefecture = level in "州盟" and (not re.match(_NAME_CHAR, before_level or " ") or before_level in _FUNCTION_CHARS)
+        prefecture = level in "州盟" and (not re.match(_NAME_CHAR, before_level or " ")
+                                         or before_level in _FUNCTION_CHARS)
         # 地委 only where the report's prefecture is a 地区, and not in 当地委托
         prefecture = prefecture or level == "地" and before_level not in "当各本外" \
             and text[he:he + 1] not in "托员屈"
@@ -331,12 +332,13 @@ def _headed(text: str, ctx: Context, places: list[Mention], out: list[Mention]) 
                                    league + _prefix(target, level, committee or _canonical_head(head)[:1] == "委")
                                    + committee + _canonical_head(head), target.name))
                 continue
-        if committee and (own := re.search(r"治([省市区县旗州盟地])", head)) and (js == 0 or text[js - 1] not in data["levels"]):
+        governs = re.search(r"治([省市区县旗州盟地])", head) if committee else None
+        if governs and (js == 0 or text[js - 1] not in data["levels"]):
             # 依法治区委员会 alone, or after a verb (召开全面依法治区委员会会议): the level it governs
             # names its jurisdiction.
-            target = _level_place(own.group(1), ctx)
+            target = _level_place(governs.group(1), ctx)
             if target is not None:
-                out.append(_agency(text, js, he, _prefix(target, own.group(1), committee) + committee
+                out.append(_agency(text, js, he, _prefix(target, governs.group(1), committee) + committee
                                    + _canonical_head(head), target.name))
                 continue
         if head in named_heads:
@@ -388,7 +390,8 @@ def _sub_bodies(text: str, found: list[Mention]) -> list[Mention]:
         if m is None:
             continue
         body, head = m.group(1), m.group(2)
-        if any(body[: len(body) - len(head)].startswith(w) and len(body) > len(head) for w in data["not_names"]) or any(v in body for v in data["opener_verbs"]) \
+        if any(body[: len(body) - len(head)].startswith(w) and len(body) > len(head) for w in data["not_names"]) \
+                or any(v in body for v in data["opener_verbs"]) \
                 or text[m.end():m.end() + 1] == "组" or text[m.end():m.end() + 2] == "工作" \
                 or head in ("中心", "研究院") and len(body) - len(head) < 2:
             continue

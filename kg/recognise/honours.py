@@ -44,8 +44,7 @@ from kg.text import HAN as _HAN
 from kg.text import PARENS as _PARENS
 from kg.text import QUOTES as _QUOTES
 from kg.text import alternation as _alt
-from kg.text import book_title_spans, sentence_spans
-from kg.text import clause_start
+from kg.text import book_title_spans, clause_start, sentence_spans
 from kg.text import clean as _clean
 from kg.types import Context, Mention, Relation
 

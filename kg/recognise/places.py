@@ -124,7 +124,7 @@ def _zones(text: str, ctx: Context, found: list[Mention]) -> list[Mention]:
         before = ends.get(m.start())
         if before is not None and before.canonical == ctx.district.name:
             start = before.start
-        elif not re.match(r"[\u4e00-\u9fff]", text[m.start() - 1:m.start()] or " ") or text[m.start() - 1] in "的和与及、在将对为":
+        elif not _HAN.match(text[m.start() - 1:m.start()] or " ") or text[m.start() - 1] in "的和与及、在将对为":
             start = m.start()
         else:
             continue  # 石化开发区, another place's zone: named by words this rule cannot bound

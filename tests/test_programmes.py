@@ -111,6 +111,10 @@ def test_traditional_text_once_converted() -> None:
         # a quoted numbered formula is a name by itself
         ("持续发挥“一体建设”与“三责四化”联动作用", "三责四化"),
         ("全面推行“五抓五促”", "五抓五促"),
+        # a numeral name before a method's or mechanism's head, whatever describes it before
+        ("推行化解专业市场矛盾纠纷六零工作法", "六零工作法"),
+        ("创新五步调解法", "五步调解法"),
+        ("建立三色预警机制", "三色预警机制"),
     ],
 )
 def test_quoted_and_open_class_programmes(text: str, canonical: str) -> None:
@@ -150,6 +154,11 @@ def test_one_canonical_for_a_name_with_and_without_its_head() -> None:
         "深化综合改革",
         "开展学习教育",
         "推进依法治区工作顺利完成机构改革",
+        "完善第三方调解机制",  # a numeral that is no name's
+        "一是健全工作机制，二是完善考核机制",  # an enumeration
+        "健全两级审核机制",
+        "形成一对一帮扶机制",
+        "建立一站式服务模式",
     ],
 )
 def test_not_programmes(text: str) -> None:

@@ -118,6 +118,7 @@ class _Rules:
     slogan_prefixes: tuple[str, ...]
     formula: re.Pattern[str]
     formula_not_before: re.Pattern[str]
+    numbered: re.Pattern[str]
 
 
 def _read_lexicon(path: Path) -> _Lexicon:
@@ -194,6 +195,7 @@ def _read_rules(path: Path) -> _Rules:
             slogan_prefixes=tuple(data["place_slogan_prefixes"]),
             formula=re.compile(data["formula_pattern"]),
             formula_not_before=re.compile(_alternation(data["formula_not_before"])),
+            numbered=re.compile(data["numbered_pattern"]),
         )
     except OSError as err:
         raise _fail(path, "cannot read the programme rules", err) from err
@@ -431,6 +433,19 @@ def _unquoted_candidates(text: str, rules: _Rules, books: list[tuple[int, int]])
     return out
 
 
+def _numbered_candidates(text: str, rules: _Rules, books: list[tuple[int, int]]) -> list[_Candidate]:
+    """A numeral name before a method or mechanism head: …矛盾纠纷六零工作法 → 六零工作法, 三色预警机制."""
+    starts = [s for s, _ in books]
+    out = []
+    for m in rules.numbered.finditer(text):
+        name = m.group(1) + m.group(2)
+        if _inside(books, starts, m.start(), m.end()) or _rejected_name(name, rules) \
+                or any(stop in name for stop in rules.stop if len(stop) >= 3):
+            continue
+        out.append(_Candidate(m.start(), m.end(), name, _UNQUOTED, m.group(1)))
+    return out
+
+
 def _resolve(cands: list[_Candidate]) -> list[_Candidate]:
     """Keep the strongest, then longest, of overlapping candidates; one canonical per name."""
     kept: list[_Candidate] = []
@@ -471,7 +486,7 @@ def _key(name: str) -> str:
 
 
 #: The programme rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
-RULES = ("lexicon", "quoted", "unquoted")
+RULES = ("lexicon", "quoted", "unquoted", "numbered")
 
 
 def find_programmes(text: str, ctx: Context, *, rules: Collection[str] = RULES) -> list[Mention]:
@@ -499,6 +514,8 @@ def find_programmes(text: str, ctx: Context, *, rules: Collection[str] = RULES) 
         cands += _quoted_candidates(text, data, books)
     if "unquoted" in rules:
         cands += _unquoted_candidates(text, data, books)
+    if "numbered" in rules:
+        cands += _numbered_candidates(text, data, books)
     return [Mention("programme", c.canonical, text[c.start:c.end], "", c.start, c.end)
             for c in _resolve(cands)]
 

@@ -91,6 +91,14 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("210311", "《关于转发最高人民法院“一号司法建议”的通知》", ["最高人民法院"]),
         # any body of a jurisdiction, also where its head is not a bureau's
         ("110108", "区园林绿化局、区红十字会开展活动。", ["海淀区园林绿化局", "海淀区红十字会"]),
+        # bodies of every kind after a level word: the armed forces department, fire and traffic brigades,
+        # the law society, a high court, the party committee's commissions and offices
+        ("450881", "市人武部、市消防救援大队、市公安局交警大队联合开展。",
+         ["桂平市人民武装部", "桂平市消防救援大队", "桂平市公安局交警大队", "桂平市公安局"]),
+        ("450881", "市法学会、市律师协会联合开展。", ["桂平市法学会", "桂平市律师协会"]),
+        ("450881", "自治区高级人民法院、贵港市中级人民法院。", ["广西壮族自治区高级人民法院", "贵港市中级人民法院"]),
+        ("450881", "市委全面深化改革委员会、市委巡察办。", ["桂平市委全面深化改革委员会", "桂平市委巡察办"]),
+        ("450881", "成立工作大队。", []),
         # 我市/本县 before a body: the report's own county's
         ("450881", "我市法律援助中心被评定为五星级法律援助中心。", ["桂平市法律援助中心"]),
         ("620102", "我区人民法院、本区检察院联合开展活动。", ["城关区人民法院", "城关区人民检察院"]),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +48,30 @@ def seeds_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("seeds")
     report = build([SEEDS], out, jobs=1, quiet=True)
     return out, report
+
+
+@pytest.fixture
+def listener():
+    """A socket on 127.0.0.1 that records whether anyone connected to it, and a URL that names it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.settimeout(0.5)
+    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}/sparql"
+    sock.close()
+
+
+@contextlib.contextmanager
+def serving(graph: Path, **options) -> Iterator[object]:
+    """``kg serve`` on 127.0.0.1 (a free port) in a thread, stopped on leaving the block."""
+    from kg.serve import make_server
+
+    server = make_server(graph, port=0, quiet=True, **options)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

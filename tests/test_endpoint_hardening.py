@@ -16,12 +16,12 @@ import time
 from urllib.parse import quote, urlencode
 
 import pytest
+from conftest import serving
 from test_query import write_graph
 from test_query_safety import CARTESIAN, SERVICES, nobody_connected
 
 from kg import serve
 from kg.query import Limits
-from kg.serve import make_server
 
 ASK = "ASK { ?s ?p ?o }"
 
@@ -30,17 +30,10 @@ ASK = "ASK { ?s ?p ?o }"
 def server(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setattr(serve, "HEAD_TIMEOUT", 1.0)
-    server = make_server(write_graph(tmp_path_factory.mktemp("graph")), port=0, quiet=True, workers=2,
-                         limits=Limits(timeout=2, max_rows=50))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(write_graph(tmp_path_factory.mktemp("graph")), workers=2,
+                 limits=Limits(timeout=2, max_rows=50)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        mp.undo()
+    mp.undo()
 
 
 def connect(server) -> socket.socket:
@@ -85,14 +78,6 @@ def still_answers(server) -> bool:
 
 # -- no query reaches the network -------------------------------------------------------
 
-@pytest.fixture
-def listener():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.settimeout(0.5)
-    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}/sparql"
-    sock.close()
 
 
 @pytest.mark.parametrize("template", SERVICES)

@@ -9,10 +9,10 @@ negations, big unions, long property paths, cartesian products, and
 from __future__ import annotations
 
 import json
-import threading
 from urllib.parse import urlencode
 
 import pytest
+from conftest import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_endpoint_hardening import exchange
@@ -20,7 +20,6 @@ from test_query import write_graph
 
 from kg.errors import QueryError
 from kg.query import Limits, query_graph
-from kg.serve import make_server
 
 pytestmark = pytest.mark.slow
 
@@ -55,15 +54,8 @@ def graph(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(graph):
-    server = make_server(graph, port=0, quiet=True, workers=2, limits=Limits(timeout=1, max_rows=1000))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(graph, workers=2, limits=Limits(timeout=1, max_rows=1000)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -63,15 +63,6 @@ SERVICES = [
 ]
 
 
-@pytest.fixture
-def listener():
-    """A socket on 127.0.0.1 that records whether anyone connected to it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.settimeout(0.5)
-    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}/sparql"
-    sock.close()
 
 
 def nobody_connected(sock: socket.socket) -> bool:

@@ -71,7 +71,9 @@ _DIGITS_OR_LATIN = re.compile(r"^[0-9A-Za-z+·.\-]+$")
 _HAS_LATIN = re.compile(r"[A-Za-z]")
 _HAS_HAN = re.compile(f"[{_HAN}]")
 _BAD_CONTENT = re.compile(r"[。；！？!?，,：:]|\d{4}年|\d+[%％]")
-_YEAR_PREFIX = re.compile(r"^(?:\d{4}年度?|\d{4}-\d{4}年|[\d一二三四五六七八九十百]+[件个项场次批])")
+# years, counts and dates that lead up to a name: 2023年, 56件, 每年九月为, 第三周为
+_YEAR_PREFIX = re.compile(r"^(?:\d{4}年度?|\d{4}-\d{4}年|[\d一二三四五六七八九十百]+[件个项场次批]"
+                          r"|每年[^为，。]{0,6}为|第[一二三四五]周为)")
 
 # Priorities when candidates overlap: the lexicon wins, then quoted names.
 _LEXICON, _QUOTED, _UNQUOTED = 3, 2, 1

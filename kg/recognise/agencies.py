@@ -326,6 +326,8 @@ def _headed(text: str, ctx: Context, places: list[Mention], out: list[Mention]) 
         if level and (level in "省市区县旗" and (not before_level or before_level not in data["not_before_level"])
                       or prefecture or own):
             target = _level_place(level, ctx)
+            if target is not None and head in data["province_heads"] and target.level != "province":
+                continue  # 直辖市高级人民法院: a province's body, not the city's
             if target is not None:
                 league = "共青团" if before_level == "团" and head == "委" else ""  # 团县委: the Youth League's
                 out.append(_agency(text, js - 1 - len(league[2:]), he,
@@ -468,8 +470,9 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
         else:
             continue
         body = text[body_start:hs]
-        if body in data["heads"] or text[he:he + 2] == "工作":
-            continue  # 区政府中心工作: a head and a word, not a body
+        if body in data["heads"] or text[he:he + 2] == "工作" or body.startswith("级") \
+                or any(text.startswith(h, body_start) for h in data["province_heads"]):
+            continue  # 区政府中心工作: a head and a word; 省级人民政府…办公室: a rank; 市高级人民法院: a province's
         if not 2 <= len(body) <= 10 or any(body.startswith(w) for w in data["not_names"]) \
                 or any(w in body for w in data["honour_words"]) or re.search(r"[0-9一二三四五六七八九十]", body) \
                 or body.count("(") != body.count(")") or body.count("（") != body.count("）"):

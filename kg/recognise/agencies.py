@@ -23,7 +23,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from kg.resources import data_dir
 from kg.text import FUNCTION_CHARS as _FUNCTION_CHARS
@@ -242,115 +243,190 @@ def _list_carry(text: str, found: list[Mention]) -> list[Mention]:
     return out
 
 
+@dataclass(frozen=True)
+class _Head:
+    """One body head in the text and what the rules need to know about it."""
+
+    text: str
+    ctx: Context
+    hs: int  # where the head starts
+    he: int  # where it ends
+    head: str
+    js: int  # where what names its jurisdiction must end (before 委 of 区委政法委)
+    committee: str  # "委" when the body is a party committee's
+    place_end: dict[int, Mention]
+    out: list[Mention]  # what the rules have found so far
+
+    @property
+    def body(self) -> str:
+        return self.committee + _canonical_head(self.head)
+
+
 def _headed(text: str, ctx: Context, places: list[Mention], out: list[Mention]) -> None:
-    """A body head with what stands before it: a place, a level word, a committee, a name; adds to ``out``."""
+    """A body head with what stands before it: a place, a level word, a committee, a name; adds to ``out``.
+
+    The jurisdiction rules in :data:`_JURISDICTION_RULES` are tried in order; the
+    first that decides (returns a list, even an empty one) ends the search.
+    """
     data = _data()
-    heads = _patterns()[0]
     place_end = {m.end: m for m in places}
-    named_heads = set(data["named_heads"])
     party = set(data["party_heads"])
     party_at = re.compile("|".join(map(re.escape, sorted(party, key=len, reverse=True))))
-    for m in heads.finditer(text):
+    for m in _patterns()[0].finditer(text):
         hs, he, head = m.start(), m.end(), m.group()
         if any(a.start <= hs < a.end for a in out) or head in ("委", "党委", "委员会") and party_at.match(text, he):
             continue
-        committee = ""  # 区委 before a party body: 区委依法治区办, 市委政法委
-        js = hs
+        committee, js = "", hs  # 区委 before a party body: 区委依法治区办, 市委政法委
         if head in party and text[hs - 1:hs] == "委":
             committee, js = "委", hs - (2 if text[hs - 2:hs] == "党委" else 1)
         elif _canonical_head(head) in data["committee_heads"]:
             committee = "委"  # 区依法治区办 is the committee's office all the same
         elif head in data["party_only_heads"]:
             continue  # 办公室, 党校 name a body only as the party committee's
-        if head in data["own_bare_heads"] and ctx.district is not None \
-                and (hs == 0 or text[hs - 1] not in data["levels"]) and hs not in place_end:
-            out.append(_agency(text, hs, he, ctx.district.name + head, ctx.district.name))
-            continue  # 纳入政府党组集体学习: a county report's own government
-        place = place_end.get(js)
-        doubled = place_end.get(js - 1)  # 合川区区司法局: the level said twice, as site headers do
-        if place is None and doubled is not None and doubled.canonical.endswith(text[js - 1:js]):
-            place = doubled
-        if place is not None:
-            # A town, and a named body, keep the form the text gives: 九龙湖司法所, 宝安公证处.
-            prefix = place.canonical if place.code and head not in named_heads else place.surface
-            league = next((p for p in data["party_prefixes"] if text[:place.start].endswith(p)), "")
-            start = place.start - len(league)
-            # 九龙湖镇党委 stays, and so does 内蒙古自治区党委 (a region's usual name)
-            keep = head == "党委" and (not place.code or place.canonical.endswith("自治区"))
-            body = head if keep else _canonical_head(head)
-            if place.code and (committee or body.startswith("委")) and len(prefix) == 2 and prefix.endswith("县"):
-                prefix += "县"  # 新县县委: a one-character county writes its level twice
-            out.append(_agency(text, start, he, league + prefix + committee + body, place.canonical))
-            continue
-        level = text[js - 1:js]
-        if text[max(0, js - 3):js] in ("自治区", "自治州"):  # 自治区司法厅: the province, not the district
-            region = text[js - 3:js] == "自治区"
-            target = ctx.province if region else ctx.city
-            if target is not None and not target.name.endswith(text[js - 3:js]):
-                target = None  # 自治州 in the report of a county of no autonomous prefecture
-            body = committee + _canonical_head(head)
-            if region and (committee or head == "党委"):  # 自治区党委 is the region's party committee's name
-                body = "党" + body
-            if target is not None:
-                out.append(_agency(text, js - 3, he, target.name + body, target.name))
-            continue
-        if text[max(0, js - 2):js] == "地区":  # 地区司法局: the prefecture (喀什地区), never the county
-            target = ctx.city if ctx.city is not None and ctx.city.name.endswith("地区") else None
-            before = text[js - 3:js - 2] or " "
-            if target is not None and (not re.match(_NAME_CHAR, before) or before in _FUNCTION_CHARS):
-                out.append(_agency(text, js - 2, he, target.name + committee + _canonical_head(head), target.name))
-            continue
-        coord = LEVEL_COORDINATION.search(text, max(0, js - 10), js)
-        if coord:
-            for lv in coordinated_levels(coord.group(1)):
-                target = _level_place(lv, ctx)
-                if target is not None:
-                    out.append(_agency(text, coord.start(), he,
-                                       target.name + committee + _canonical_head(head), target.name))
-            continue
-        before_level = text[js - 2] if js >= 2 else ""
-        same = next((a.parent for a in reversed(out) if a.end == js - 1 and a.parent.endswith(level)), "") \
-            if level else ""
-        if same:  # 泉州市委市政府: the level word repeats the place just named
-            out.append(_agency(text, js - 1, he, same + committee + _canonical_head(head), same))
-            continue
-        # 州 and 盟 end many names (苏州, 广州): a bare one only after a boundary or a function word.
-        prefecture = level in "州盟" and (not re.match(_NAME_CHAR, before_level or " ")
-                                         or before_level in _FUNCTION_CHARS)
-        # 地委 only where the report's prefecture is a 地区, and not in 当地委托
-        prefecture = prefecture or level == "地" and before_level not in "当各本外" \
-            and text[he:he + 1] not in "托员屈"
-        # 我市法律援助中心, 本县人民法院: the report's own district's body
-        own = before_level in "我本" and ctx.district is not None and ctx.district.name.endswith(level) \
-            and level in "市区县旗" and head not in ("委", "委员会", "党委")
-        if level and (level in "省市区县旗" and (not before_level or before_level not in data["not_before_level"])
-                      or prefecture or own):
-            target = _level_place(level, ctx)
-            if target is not None and head in data["province_heads"] and target.level != "province":
-                continue  # 直辖市高级人民法院: a province's body, not the city's
-            if target is not None:
-                league = "共青团" if before_level == "团" and head == "委" else ""  # 团县委: the Youth League's
-                out.append(_agency(text, js - 1 - len(league[2:]), he,
-                                   league + _prefix(target, level, committee or _canonical_head(head)[:1] == "委")
-                                   + committee + _canonical_head(head), target.name))
-                continue
-        governs = re.search(r"治([省市区县旗州盟地])", head) if committee else None
-        if governs and (js == 0 or text[js - 1] not in data["levels"]):
-            # 依法治区委员会 alone, or after a verb (召开全面依法治区委员会会议): the level it governs
-            # names its jurisdiction.
-            target = _level_place(governs.group(1), ctx)
-            if target is not None:
-                out.append(_agency(text, js, he, _prefix(target, governs.group(1), committee) + committee
-                                   + _canonical_head(head), target.name))
-                continue
-        if head in named_heads:
-            named = _named(text, hs, he, head)
-            if named is not None:
-                out.append(named)
-                continue
-        if ctx.agency and ctx.agency.endswith(_canonical_head(head)) and head not in ("委", "委员会", "政府") \
-                and not re.match(r"[\u4e00-\u9fff]", text[hs - 1:hs] or " "):
-            out.append(_agency(text, hs, he, ctx.agency))
+        h = _Head(text, ctx, hs, he, head, js, committee, place_end, out)
+        for rule in _JURISDICTION_RULES:
+            found = rule(h)
+            if found is not None:
+                out.extend(found)
+                break
+
+
+def _own_bare(h: _Head) -> list[Mention] | None:
+    """纳入政府党组集体学习: a county report's own government's party group, named with no level."""
+    levels = _data()["levels"]
+    if h.head in _data()["own_bare_heads"] and h.ctx.district is not None \
+            and (h.hs == 0 or h.text[h.hs - 1] not in levels) and h.hs not in h.place_end:
+        return [_agency(h.text, h.hs, h.he, h.ctx.district.name + h.head, h.ctx.district.name)]
+    return None
+
+
+def _after_place(h: _Head) -> list[Mention] | None:
+    """A place the place recogniser found: 镇海区司法局, 九龙湖镇调委会, 合川区区司法局."""
+    text, js = h.text, h.js
+    place = h.place_end.get(js)
+    doubled = h.place_end.get(js - 1)  # 合川区区司法局: the level said twice, as site headers do
+    if place is None and doubled is not None and doubled.canonical.endswith(text[js - 1:js]):
+        place = doubled
+    if place is None:
+        return None
+    data = _data()
+    # A town, and a named body, keep the form the text gives: 九龙湖司法所, 宝安公证处.
+    prefix = place.canonical if place.code and h.head not in data["named_heads"] else place.surface
+    league = next((p for p in data["party_prefixes"] if text[:place.start].endswith(p)), "")
+    # 九龙湖镇党委 stays, and so does 内蒙古自治区党委 (a region's usual name)
+    keep = h.head == "党委" and (not place.code or place.canonical.endswith("自治区"))
+    body = h.head if keep else _canonical_head(h.head)
+    if place.code and (h.committee or body.startswith("委")) and len(prefix) == 2 and prefix.endswith("县"):
+        prefix += "县"  # 新县县委: a one-character county writes its level twice
+    return [_agency(text, place.start - len(league), h.he, league + prefix + h.committee + body, place.canonical)]
+
+
+def _after_autonomous(h: _Head) -> list[Mention] | None:
+    """自治区司法厅, 自治州司法局: the report's province or prefecture, never the district."""
+    text, js = h.text, h.js
+    if text[max(0, js - 3):js] not in ("自治区", "自治州"):
+        return None
+    region = text[js - 3:js] == "自治区"
+    target = h.ctx.province if region else h.ctx.city
+    if target is None or not target.name.endswith(text[js - 3:js]):
+        return []  # 自治州 in the report of a county of no autonomous prefecture
+    body = h.body
+    if region and (h.committee or h.head == "党委"):  # 自治区党委 is the region's party committee's name
+        body = "党" + body
+    return [_agency(text, js - 3, h.he, target.name + body, target.name)]
+
+
+def _after_prefecture_area(h: _Head) -> list[Mention] | None:
+    """地区司法局: the prefecture (喀什地区), never the county."""
+    text, js, ctx = h.text, h.js, h.ctx
+    if text[max(0, js - 2):js] != "地区":
+        return None
+    before = text[js - 3:js - 2] or " "
+    if ctx.city is None or not ctx.city.name.endswith("地区") \
+            or re.match(_NAME_CHAR, before) and before not in _FUNCTION_CHARS:
+        return []
+    return [_agency(text, js - 2, h.he, ctx.city.name + h.body, ctx.city.name)]
+
+
+def _after_coordination(h: _Head) -> list[Mention] | None:
+    """市、区两级司法局, 盟、旗两级: one body per level."""
+    coord = LEVEL_COORDINATION.search(h.text, max(0, h.js - 10), h.js)
+    if coord is None:
+        return None
+    return [_agency(h.text, coord.start(), h.he, target.name + h.body, target.name)
+            for lv in coordinated_levels(coord.group(1)) if (target := _level_place(lv, h.ctx)) is not None]
+
+
+def _after_repeat(h: _Head) -> list[Mention] | None:
+    """泉州市委市政府: a level word that repeats the place just named."""
+    level = h.text[h.js - 1:h.js]
+    same = next((a.parent for a in reversed(h.out) if a.end == h.js - 1 and a.parent.endswith(level)), "") \
+        if level else ""
+    return [_agency(h.text, h.js - 1, h.he, same + h.body, same)] if same else None
+
+
+def _after_level(h: _Head) -> list[Mention] | None:
+    """A bare level word: 区司法局 is the report's district's, 市委 its city's, 团县委 the Youth League's."""
+    data, text, js = _data(), h.text, h.js
+    level = text[js - 1:js]
+    if not level:
+        return None
+    before_level = text[js - 2] if js >= 2 else ""
+    # 州 and 盟 end many names (苏州, 广州): a bare one only after a boundary or a function word.
+    prefecture = level in "州盟" and (not re.match(_NAME_CHAR, before_level or " ")
+                                     or before_level in _FUNCTION_CHARS)
+    # 地委 only where the report's prefecture is a 地区, and not in 当地委托
+    prefecture = prefecture or level == "地" and before_level not in "当各本外" \
+        and text[h.he:h.he + 1] not in "托员屈"
+    # 我市法律援助中心, 本县人民法院: the report's own district's body
+    own = before_level in "我本" and h.ctx.district is not None and h.ctx.district.name.endswith(level) \
+        and level in "市区县旗" and h.head not in ("委", "委员会", "党委")
+    if not (level in "省市区县旗" and (not before_level or before_level not in data["not_before_level"])
+            or prefecture or own):
+        return None
+    target = _level_place(level, h.ctx)
+    if target is None:
+        return None
+    if h.head in data["province_heads"] and target.level != "province":
+        return []  # 直辖市高级人民法院: a province's body, not the city's
+    league = "共青团" if before_level == "团" and h.head == "委" else ""  # 团县委: the Youth League's
+    prefix = _prefix(target, level, h.committee or _canonical_head(h.head)[:1] == "委")
+    return [_agency(text, js - 1 - len(league[2:]), h.he, league + prefix + h.body, target.name)]
+
+
+def _governed_level(h: _Head) -> list[Mention] | None:
+    """依法治区委员会 alone or after a verb (召开全面依法治区委员会会议): the level it governs is its jurisdiction."""
+    governs = re.search(r"治([省市区县旗州盟地])", h.head) if h.committee else None
+    if governs is None or h.js > 0 and h.text[h.js - 1] in _data()["levels"]:
+        return None
+    target = _level_place(governs.group(1), h.ctx)
+    if target is None:
+        return None
+    return [_agency(h.text, h.js, h.he, _prefix(target, governs.group(1), h.committee) + h.body, target.name)]
+
+
+def _named_body(h: _Head) -> list[Mention] | None:
+    """A proper name before a head that takes one: “永和”调解工作室, 浙江同璟律师事务所."""
+    if h.head not in _data()["named_heads"]:
+        return None
+    named = _named(h.text, h.hs, h.he, h.head)
+    return [named] if named is not None else None
+
+
+def _issuer_head(h: _Head) -> list[Mention] | None:
+    """A bare head that ends the issuing agency's name (司法局 in a 司法局's report) is the issuer."""
+    ctx, text = h.ctx, h.text
+    if ctx.agency and ctx.agency.endswith(_canonical_head(h.head)) and h.head not in ("委", "委员会", "政府") \
+            and not re.match(r"[\u4e00-\u9fff]", text[h.hs - 1:h.hs] or " "):
+        return [_agency(text, h.hs, h.he, ctx.agency)]
+    return None
+
+
+#: How a head finds its jurisdiction, tried in order; the first rule that decides wins.
+_JURISDICTION_RULES: tuple[Callable[[_Head], list[Mention] | None], ...] = (
+    _own_bare, _after_place, _after_autonomous, _after_prefecture_area, _after_coordination, _after_repeat,
+    _after_level, _governed_level, _named_body, _issuer_head,
+)
 
 
 _OPENING_QUOTES = "“「\""

@@ -188,3 +188,36 @@ def test_metadata_and_places_agree_on_two_character_counties(gaz, text, county):
 @pytest.mark.parametrize("text", ["示范县创建工作有序推进", "全新县域经济发展"])
 def test_two_character_county_inside_a_word_is_no_place(context_of, text):
     assert [m.canonical for m in find_places(text, context_of("620102"))] == []
+
+
+# Each jurisdiction rule with sentences only it decides (set in several provinces).
+JURISDICTION_TABLE = [
+    ("_own_bare", "430621", "纳入政府党组集体学习。", ["岳阳县政府党组"]),
+    ("_after_place", "620102", "会同七里河区司法局开展普法。", ["七里河区司法局"]),
+    ("_after_place", "411523", "新县县委研究部署。", ["新县县委"]),
+    ("_after_autonomous", "450103", "自治区司法厅组织检查。", ["广西壮族自治区司法厅"]),
+    ("_after_autonomous", "620102", "自治州司法局组织检查。", []),  # Gansu's 城关区 lies in no autonomous prefecture
+    ("_after_prefecture_area", "653130", "地区司法局组织检查。", ["喀什地区司法局"]),
+    ("_after_coordination", "152221", "盟、旗两级司法局联合检查。", ["兴安盟司法局", "科尔沁右翼前旗司法局"]),
+    ("_after_repeat", "350582", "报送泉州市委市政府。", ["泉州市委", "泉州市政府"]),
+    ("_after_level", "450881", "市法律援助中心、我市公证处。", ["桂平市法律援助中心", "桂平市公证处"]),
+    ("_governed_level", "500115", "召开全面依法治区委员会会议。", ["长寿区委全面依法治区委员会"]),
+    ("_named_body", "450103", "成立“连心”调解工作室。", ["连心调解工作室"]),
+    ("_issuer_head", "621122", "司法局组织干部学法。", ["陇西县司法局"]),
+]
+
+
+@pytest.mark.parametrize(("rule", "code", "text", "expected"), JURISDICTION_TABLE)
+def test_each_jurisdiction_rule(context_of, rule, code, text, expected):
+    from kg.recognise import agencies
+
+    ctx = context_of(code, "司法局" if rule == "_issuer_head" else "区司法局")
+    places = find_places(text, ctx)
+    assert [m.canonical for m in find_agencies(text, ctx, places, rules=["headed"])] == expected
+    # without this rule, the sentence gives something else (or nothing)
+    saved = agencies._JURISDICTION_RULES
+    try:
+        agencies._JURISDICTION_RULES = tuple(r for r in saved if r.__name__ != rule)
+        assert [m.canonical for m in find_agencies(text, ctx, places, rules=["headed"])] != expected or not expected
+    finally:
+        agencies._JURISDICTION_RULES = saved

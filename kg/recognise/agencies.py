@@ -358,10 +358,11 @@ def _after_coordination(h: _Head) -> list[Mention] | None:
 
 
 def _after_repeat(h: _Head) -> list[Mention] | None:
-    """泉州市委市政府: a level word that repeats the place just named."""
+    """泉州市委市政府, 贵港市委、市政府: a level word that repeats the place just named."""
     level = h.text[h.js - 1:h.js]
-    same = next((a.parent for a in reversed(h.out) if a.end == h.js - 1 and a.parent.endswith(level)), "") \
-        if level else ""
+    gap = 1 if h.text[h.js - 2:h.js - 1] in ("、", "和", "与", "及") and h.js >= 2 else 0
+    same = next((a.parent for a in reversed(h.out)
+                 if a.end == h.js - 1 - gap and a.parent.endswith(level)), "") if level else ""
     return [_agency(h.text, h.js - 1, h.he, same + h.body, same)] if same else None
 
 

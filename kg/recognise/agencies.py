@@ -177,8 +177,8 @@ def _first_place(name: str) -> int | None:
 
 
 #: The agency rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
-RULES = ("national", "pronouns", "abbreviations", "headed", "generic_bodies", "sub_bodies", "quoted_bodies",
-         "title_issuers", "list_carry")
+RULES = ("national", "pronouns", "abbreviations", "provincial_committees", "headed", "generic_bodies", "sub_bodies",
+         "quoted_bodies", "title_issuers", "list_carry")
 
 
 def find_agencies(text: str, ctx: Context, places: list[Mention], *, rules: Collection[str] = RULES) -> list[Mention]:
@@ -197,6 +197,8 @@ def find_agencies(text: str, ctx: Context, places: list[Mention], *, rules: Coll
         out += [_agency(text, m.start(), m.end(), ctx.agency) for m in _patterns()[2].finditer(text)]
     if "abbreviations" in rules:
         out += _abbreviations(text, ctx)
+    if "provincial_committees" in rules:
+        out += _provincial_committees(text, ctx)
     if "headed" in rules:
         _headed(text, ctx, places, out)
     if "generic_bodies" in rules:
@@ -227,6 +229,26 @@ def _abbreviations(text: str, ctx: Context) -> list[Mention]:
             if target is not None:
                 out += [_agency(text, m.start(), m.end(), target.name + head, target.name)
                         for m in re.finditer(re.escape(short), text)]
+    return out
+
+
+_PROVINCIAL_COMMITTEE = re.compile(r"(?:(?:自治区)?党委|省委)?(?:全面)?依法治(.)(委员会办公室|委员会|办)")
+
+
+def _provincial_committees(text: str, ctx: Context) -> list[Mention]:
+    """依法治疆委员会, 依法治黔办: the report's province's committee, named by its one-character abbreviation."""
+    province = ctx.province
+    if province is None:
+        return []
+    abbreviations = _data()["province_abbreviations"]
+    party = "党委" if province.name.endswith("自治区") else "委"
+    out = []
+    for m in _PROVINCIAL_COMMITTEE.finditer(text):
+        short = abbreviations.get(m.group(1))
+        if short is None or not province.name.startswith(short):
+            continue  # 依法治区, 依法治县 are the levels' own; another province's abbreviation is not ours
+        body = f"依法治{m.group(1)}办" if m.group(2) != "委员会" else f"依法治{m.group(1)}委员会"
+        out.append(_agency(text, m.start(), m.end(), province.name + party + body, province.name))
     return out
 
 
@@ -514,6 +536,10 @@ def _quoted_bodies(text: str, found: list[Mention]) -> list[Mention]:
     return out
 
 
+# Verbs no body's own name holds (社会组织服务中心 does hold 组织, so not every opener verb is here).
+_BODY_BREAKING_VERBS = ("建立", "成立", "设立", "开展", "推动", "依托", "邀请", "聘请", "选派")
+
+
 @functools.cache
 def _generic_pattern() -> re.Pattern[str]:
     heads = sorted(_data()["generic_heads"], key=len, reverse=True)
@@ -550,6 +576,8 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
         if body in data["heads"] or text[he:he + 2] == "工作" or body.startswith("级") \
                 or any(text.startswith(h, body_start) for h in data["province_heads"]):
             continue  # 区政府中心工作: a head and a word; 省级人民政府…办公室: a rank; 市高级人民法院: a province's
+        if any(v in body for v in _BODY_BREAKING_VERBS) or any(h in body for h in data["heads"] if len(h) >= 3):
+            continue  # 县司法局建立府院: a body and a verb, not one body's name
         if not 2 <= len(body) <= 10 or any(body.startswith(w) for w in data["not_names"]) \
                 or any(w in body for w in data["honour_words"]) or re.search(r"[0-9一二三四五六七八九十]", body) \
                 or body.count("(") != body.count(")") or body.count("（") != body.count("）"):

@@ -36,6 +36,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from rdflib import Graph
+from rdflib.namespace import DCTERMS
+
 from kg import __version__, engines
 from kg.cache import entry_path
 from kg.cache import load as cache_load
@@ -45,6 +48,7 @@ from kg.errors import InputError, KGError
 from kg.export import FORMATS, write_formats, write_graphml, write_json, write_turtle
 from kg.extract import extract
 from kg.graph import build_graph
+from kg.identity import signature, text_digest
 from kg.ingest import SUFFIXES, iter_files, read_bytes, read_file, screen
 from kg.metadata import read_metadata
 from kg.normalise import normalise
@@ -96,6 +100,8 @@ def process_file(path: str | Path, nlp: Any, *, max_chars: int | None = MAX_CHAR
         garbled=doc.garbled,
         removed_lines=doc.removed_lines,
         chars=len(doc.text),
+        text_sha256=text_digest(doc.text),
+        minhash=signature(doc.text),
     )
 
 
@@ -193,7 +199,8 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
             raise InputError(f"no report found in {where}: all {len(files)} files skipped (first: {skips[0].source}: "
                              f"{skips[0].reason}); nothing written, {outdir} keeps its previous outputs")
         unlinked: list[dict[str, str]] = []
-        graph = build_graph(extractions, gaz=gazetteer(), unlinked=unlinked)
+        near: list[dict[str, Any]] = []
+        graph = build_graph(extractions, gaz=gazetteer(), unlinked=unlinked, near_duplicates=near)
         write_turtle(graph, outdir / "graph.ttl")
         nxg = write_graphml(graph, outdir / "graph.graphml")
         written = ["graph.ttl", "graph.graphml", *write_formats(graph, nxg, outdir, formats), "report.json"]
@@ -202,7 +209,7 @@ def build(paths: Iterable[str | Path], outdir: str | Path, *, jobs: int | None =
 
             written.insert(-1, write_store(outdir / "graph.ttl", outdir / "store").name)
         report = _report(files, extractions, skips, len(graph), nxg.number_of_nodes(),
-                         time.perf_counter() - started, hits)
+                         time.perf_counter() - started, hits, _report_of_source(graph), near)
         report["outputs"] = written
         report["warnings"] = warnings
         report["unlinked_relations"] = unlinked
@@ -281,13 +288,23 @@ def _printable(item: Extraction | Skip) -> Extraction | Skip:
     return item if source == item.source else dataclasses.replace(item, source=source)
 
 
+def _report_of_source(graph: Graph) -> dict[str, str]:
+    """The IRI of the report each input file was read as."""
+    return {str(src): str(report) for report, src in graph.subject_objects(DCTERMS.source)}
+
+
 def _report(files: list[Path], extractions: list[Extraction], skips: list[Skip], triples: int,
-            nodes: int, seconds: float, cached: int) -> dict[str, Any]:
+            nodes: int, seconds: float, cached: int, report_of: dict[str, str],
+            near: list[dict[str, Any]]) -> dict[str, Any]:
+    sources_of: dict[str, list[str]] = {}
+    for source, iri in sorted(report_of.items()):
+        sources_of.setdefault(iri, []).append(source)
     docs = []
     for ex in sorted(extractions, key=lambda e: e.source):
         md = ex.metadata
         docs.append({
             "source": ex.source,
+            "report": report_of.get(ex.source),
             "encoding": ex.encoding,
             "script": ex.script,
             "chars": ex.chars,
@@ -311,6 +328,10 @@ def _report(files: list[Path], extractions: list[Extraction], skips: list[Skip],
         "from_cache": cached,
         "districts_resolved": sum(d["district"] is not None for d in docs),
         "unresolved": [d["source"] for d in docs if d["district"] is None],
+        "report_nodes": len(set(report_of.values())),
+        "duplicates": [{"report": iri, "sources": sources} for iri, sources in sorted(sources_of.items())
+                       if len(sources) > 1],
+        "near_duplicates": near,
         "triples": triples,
         "graphml_nodes": nodes,
         "seconds": round(seconds, 2),

@@ -36,7 +36,7 @@ __all__ = ["SCHEMA", "VERSION", "SUFFIX", "key", "entry_path", "encode", "decode
 #: The schema name every entry carries.
 SCHEMA = "lgkg.extraction"
 #: The entry layout's version; an entry of another version is recomputed.
-VERSION = 1
+VERSION = 2
 #: The suffix of entry files.
 SUFFIX = ".json"
 # Entries are a few hundred kilobytes; anything far larger is not one.

@@ -1,9 +1,11 @@
 """Extraction records → one RDF graph, with IRIs minted from what things are.
 
 A place that is an administrative division is named by its code, anything
-else by its type and canonical name, a report by its source path, and a
-participation or award by what it links. The same input therefore gives the
-same IRIs whatever the order of the files or the number of workers.
+else by its type and canonical name, a report by its normalised text (see
+:mod:`kg.identity`: the same text in two files is one report, with both
+paths as ``dcterms:source``), and a participation or award by what it links.
+The same input therefore gives the same IRIs whatever the order of the
+files, the number of workers or the folder the files lie in.
 
 Example:
     >>> g = build_graph(extractions)
@@ -15,12 +17,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from kg.divisions import Gazetteer, gazetteer
+from kg.identity import group_reports, identity
 from kg.types import Division, Extraction, Mention, Relation
 from kg.vocab import DATA, LGKG
 
@@ -53,9 +57,9 @@ def entity_iri(kind: str, name: str, *, within: str = "") -> URIRef:
     return DATA[f"{kind}/{within}/{key}" if within else f"{kind}/{key}"]
 
 
-def report_iri(source: str) -> URIRef:
-    """The IRI of the report read from ``source``."""
-    return DATA[f"report/{_digest(source)}"]
+def report_iri(key: str) -> URIRef:
+    """The IRI of the report known by ``key``, the digest of its normalised text (:func:`kg.identity.identity`)."""
+    return DATA[f"report/{_digest(key)}"]
 
 
 def bind_prefixes(g: Graph) -> Graph:
@@ -117,12 +121,15 @@ class _Builder:
                 self.g.add((node, SKOS.altLabel, Literal(form, lang=lang)))
         return node
 
-    def add(self, ex: Extraction) -> None:
+    def add(self, members: list[Extraction]) -> None:
+        """Add one report: its representative's literals, facts and relations, every member's source and mentions."""
+        ex = members[0]
         md = ex.metadata
-        report = report_iri(ex.source)
+        report = report_iri(identity(ex))
         g = self.g
         g.add((report, RDF.type, LGKG.Report))
-        g.add((report, DCTERMS.source, Literal(ex.source)))
+        for member in members:
+            g.add((report, DCTERMS.source, Literal(member.source)))
         g.add((report, LGKG.encoding, Literal(ex.encoding)))
         g.add((report, LGKG.script, Literal(ex.script)))
         if md.title:
@@ -137,7 +144,7 @@ class _Builder:
         if md.district is not None:
             codes.update((d.name, d.code) for d in self.gaz.chain(md.district))
         nodes: dict[tuple[str, str], URIRef] = {}
-        for m in ex.mentions:
+        for m in (m for member in members for m in member.mentions):
             node = self.entity(m, md.district, codes)
             nodes[(m.type, m.canonical)] = node
             g.add((report, LGKG.mentions, node))
@@ -184,8 +191,9 @@ class _Builder:
 
 
 def build_graph(extractions: Iterable[Extraction], *, gaz: Gazetteer | None = None,
-                unlinked: list[dict[str, str]] | None = None) -> Graph:
-    """Merge extraction records into one graph.
+                unlinked: list[dict[str, str]] | None = None,
+                near_duplicates: list[dict[str, Any]] | None = None) -> Graph:
+    """Merge extraction records into one graph, one report per normalised text.
 
     Args:
         extractions: one record per document, in any order.
@@ -193,14 +201,19 @@ def build_graph(extractions: Iterable[Extraction], *, gaz: Gazetteer | None = No
         unlinked: if given, receives one record per relation whose subject or
             object is no node of the document (source, kind, subject, object,
             what is missing), instead of the relation being dropped unseen.
+        near_duplicates: if given, receives the near-duplicate pairs (see
+            :func:`kg.identity.group_reports`).
 
     Returns:
         The RDF graph, with the project's prefixes bound.
     """
     builder = _Builder(gaz or gazetteer())
-    for ex in sorted(extractions, key=lambda e: e.source):
-        builder.add(ex)
+    reports, near = group_reports(extractions)
+    for members in reports:
+        builder.add(members)
     if unlinked is not None:
         unlinked.extend(builder.unlinked)
+    if near_duplicates is not None:
+        near_duplicates.extend(near)
     return builder.g
 

@@ -230,6 +230,13 @@ class Extraction:
 
     It holds no model objects and pickles cheaply, so it crosses process
     boundaries and is stored per document for incremental builds.
+
+    Attributes:
+        sha256: hex digest of the file's bytes (the cache key).
+        text_sha256: hex digest of the normalised text: the report's identity
+            (see :mod:`kg.identity`); ``""`` for a record made without one.
+        minhash: the MinHash signature of the normalised text, for finding
+            near-duplicates; ``()`` for a record made without one.
     """
 
     source: str
@@ -243,3 +250,5 @@ class Extraction:
     removed_lines: int = 0
     chars: int = 0
     divisions: tuple[Division, ...] = field(default=())
+    text_sha256: str = ""
+    minhash: tuple[int, ...] = ()

@@ -286,6 +286,10 @@ def _subject_fallback(text: str, s0: int, pos: int, ctx: Context, rules: _Rules,
                       titles: list[str] = ()) -> tuple[str, str] | None:
     lead = text[s0:pos].strip()
     lead = re.sub(r"^[\s一二三四五六七八九十\d]+[、.．)）]", "", lead).strip()  # 一是、(1)
+    bare = re.sub(r"[，,\s]", "", lead)
+    if ctx.district and bare and ctx.district.name.endswith(bare[-1]) and bare[-1] in "县区市旗" \
+            and _LEAD_FILLER.match(bare[:-1]):
+        return "place", ctx.district.name  # 县被评为…, 2023年，区荣获…: the level word alone is the district
     for word in rules.district_subjects:
         if lead.startswith(word) or re.match(rf"^\S{{0,8}}[，,]?{word}", lead):
             return ("place", ctx.district.name) if ctx.district else None

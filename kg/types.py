@@ -15,6 +15,7 @@ __all__ = [
     "GarbledSpan",
     "Document",
     "Division",
+    "DivisionChange",
     "Metadata",
     "Context",
     "Mention",
@@ -124,6 +125,25 @@ class Division:
     short: str
     level: str
     parent: str = ""
+
+
+@dataclass(frozen=True)
+class DivisionChange:
+    """A county-level division renamed, recoded or merged into another (撤县设区 …).
+
+    Attributes:
+        old_name: the name before the change.
+        new_code: the code after it, today's where later changes are followed.
+        new_name: the name after it.
+        old_code: the code before it, ``""`` where the data do not say.
+        year: the year of the change, ``None`` where the data do not say.
+    """
+
+    old_name: str
+    new_code: str
+    new_name: str
+    old_code: str = ""
+    year: int | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class LGKG(DefinedNamespace):
     _fail = True
 
     # Classes (owl:Class)
+    AdcodeSpell: URIRef  # administrative code spell / 行政区划代码沿革
     Agency: URIRef  # Agency / 机构
     Honour: URIRef  # Honour / 荣誉
     HonourAward: URIRef  # Honour award / 荣誉授予
@@ -39,6 +40,7 @@ class LGKG(DefinedNamespace):
     Report: URIRef  # Report / 报告
 
     # Object properties (owl:ObjectProperty)
+    adcodeHistory: URIRef  # adcode history / 代码沿革
     conferredBy: URIRef  # conferred by / 授予机构
     honour: URIRef  # honour / 所授荣誉
     issuingAgency: URIRef  # issuing agency / 发布机构
@@ -58,7 +60,10 @@ class LGKG(DefinedNamespace):
     evidence: URIRef  # evidence / 原文证据
     evidenceEnd: URIRef  # evidence end / 证据结束位置
     evidenceStart: URIRef  # evidence start / 证据起始位置
+    fromYear: URIRef  # from year / 启用年份
+    heldCode: URIRef  # held code / 所用代码
     level: URIRef  # level / 行政层级
     reportYear: URIRef  # report year / 报告年度
     script: URIRef  # script / 字形
+    untilYear: URIRef  # until year / 停用年份
     year: URIRef  # year / 授予年份

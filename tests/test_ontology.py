@@ -202,6 +202,7 @@ VILLAGE = DATA["place/330211/%E6%9D%91"]
 AGENCY, COURT = DATA["agency/a"], DATA["agency/b"]
 PROGRAMME, HONOUR = DATA["programme/p"], DATA["honour/h"]
 PARTICIPATION, AWARD = DATA["participation/1"], DATA["award/1"]
+SPELL, FORMER = DATA["place/330211/adcode/330211"], DATA["place/330211/adcode/330201"]
 
 
 def _date(text: str) -> Literal:
@@ -228,6 +229,11 @@ def good_graph() -> Graph:
         if parent is not None:
             add((node, LGKG.withinPlace, parent))
     add((DISTRICT, SKOS.altLabel, Literal("镇海", lang=ZH)))
+    for spell, code, prop, year in ((SPELL, "330211", LGKG.fromYear, 1985), (FORMER, "330201", LGKG.untilYear, 1985)):
+        add((DISTRICT, LGKG.adcodeHistory, spell))
+        add((spell, RDF.type, LGKG.AdcodeSpell))
+        add((spell, LGKG.heldCode, Literal(code)))
+        add((spell, prop, Literal(year)))
     add((VILLAGE, RDF.type, LGKG.Place))
     add((VILLAGE, RDFS.label, Literal("某村", lang=ZH)))
     add((VILLAGE, LGKG.withinPlace, DISTRICT))
@@ -242,6 +248,7 @@ def good_graph() -> Graph:
     add((REPORT, LGKG.mentions, DISTRICT))
     add((REPORT, RDF.type, LGKG.Report))
     add((REPORT, DCTERMS.source, Literal("seeds/000.txt")))
+    add((REPORT, DCTERMS.source, Literal("mirror/000.txt")))  # the same text in two files is one report
     add((REPORT, DCTERMS.title, Literal("镇海区2023年法治政府建设年度报告", lang=ZH)))
     add((REPORT, DCTERMS.issued, _date("2024-01-31")))
     add((REPORT, LGKG.reportYear, Literal(2023)))
@@ -316,7 +323,12 @@ BAD = [
     ("recipient is a report", _set(AWARD, LGKG.recipient, REPORT), "recipient"),
     ("year as string", _set(AWARD, LGKG.year, Literal("2022")), "year"),
     ("conferred by a place", _set(AWARD, LGKG.conferredBy, CITY), "conferredBy"),
-    ("report with two sources", _add(REPORT, DCTERMS.source, Literal("seeds/001.txt")), "source"),
+    ("report with an empty source", _add(REPORT, DCTERMS.source, Literal("")), "source"),
+    ("code spell of five digits", _set(SPELL, LGKG.heldCode, Literal("33021")), "heldCode"),
+    ("code spell without code", _remove(FORMER, LGKG.heldCode, None), "heldCode"),
+    ("two until years", _add(FORMER, LGKG.untilYear, Literal(1990)), "untilYear"),
+    ("from year as string", _set(SPELL, LGKG.fromYear, Literal("1985")), "fromYear"),
+    ("history is a place", _add(DISTRICT, LGKG.adcodeHistory, CITY), "adcodeHistory"),
     ("report without source", _remove(REPORT, DCTERMS.source, None), "source"),
     ("two reporting districts", _add(REPORT, LGKG.reportingDistrict, CITY), "reportingDistrict"),
     ("two report years", _add(REPORT, LGKG.reportYear, Literal(2024)), "reportYear"),

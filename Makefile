@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench install clean fonts
+.PHONY: run test test-fast lint bench install clean fonts chromium site
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(STAMP): setup.cfg pyproject.toml
 	$(MAKE) --no-print-directory fonts
 	# graphology-graphml, the GraphML parser of Gephi Lite, for the export tests.
 	cd tests/js && npm ci --silent --no-audit --no-fund
+	# ECharts, copied into the sites `kg site` writes (kg/site_assets/package-lock.json pins it).
+	cd kg/site_assets && npm ci --silent --no-audit --no-fund
+	$(MAKE) --no-print-directory chromium
 	touch $(STAMP)
 
 # A CJK font for `kg shared-programmes --png` (Debian's fonts-wqy-microhei).
@@ -28,10 +31,18 @@ fonts:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
 	else echo "note: install a CJK font (apt-get install fonts-wqy-microhei) for kg shared-programmes --png"; fi
 
+# Debian's Chromium for the browser test of `kg site`; Playwright drives it and never downloads a browser.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: install Chromium (apt-get install chromium) for the browser test of kg site"; fi
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/kg build seeds -o out
+	$(VENV)/bin/kg site out -o out/site
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -45,6 +56,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/build_speed.py
+
+# The explorer of the seeds' graph: open out/site/index.html in a browser.
+site: $(STAMP)
+	$(VENV)/bin/kg site out -o out/site
 
 clean:
 	rm -rf out .pytest_cache

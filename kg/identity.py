@@ -33,6 +33,7 @@ THRESHOLD = 0.9
 NUM_PERM = 256
 _SHINGLE = 5
 _SEED = 1
+_BATCH = 4096
 _SCHEME = "affine32"  # datasketch 2's default, named: stored signatures stay comparable
 
 
@@ -52,7 +53,9 @@ def signature(text: str) -> tuple[int, ...]:
     text = _collapsed(text)
     shingles = {text[i:i + _SHINGLE] for i in range(max(1, len(text) - _SHINGLE + 1))}
     mh = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME)
-    mh.update_batch([s.encode("utf-8") for s in sorted(shingles)])
+    ordered = sorted(shingles)
+    for start in range(0, len(ordered), _BATCH):  # a batch costs NUM_PERM × its size in memory
+        mh.update_batch([s.encode("utf-8") for s in ordered[start:start + _BATCH]])
     return tuple(int(v) for v in mh.hashvalues)
 
 

@@ -235,3 +235,177 @@ def test_output_that_is_a_file_is_refused(seeds_out, tmp_path) -> None:
         write_site(out, tmp_path / "file")
     with pytest.raises(GraphError):
         write_site(tmp_path / "nothing", tmp_path / "s")
+
+
+# -- in a real browser ------------------------------------------------------------------------------
+
+#: Debian's Chromium, which `make install` installs; Playwright drives it and never downloads a browser.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+#: Non-background pixels of the canvas inside an element (ECharts draws the map on a 2D canvas).
+PAINTED = """(selector) => {
+  const canvas = document.querySelector(selector + ' canvas');
+  if (!canvas) return 0;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] > 0 && (data[i] < 245 || data[i + 1] < 245 || data[i + 2] < 245)) n++;
+  }
+  return n;
+}"""
+#: The colours the map gives districts that run something (not the grey of districts without a report).
+COLOURED = """(selector) => {
+  const canvas = document.querySelector(selector + ' canvas');
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+    if (data[i + 3] > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 40) n++;
+  }
+  return n;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as err:
+        pytest.fail(f"the browser test needs Playwright for Python ({err}); run `make install`, which installs "
+                    "the test extra of setup.cfg", pytrace=False)
+    if not CHROMIUM.is_file():
+        pytest.fail(f"the browser test needs Debian's Chromium at {CHROMIUM}; run `make install` as root "
+                    "(it runs `apt-get install chromium`) or install it yourself", pytrace=False)
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        except Error as err:
+            pytest.fail(f"Chromium at {CHROMIUM} did not start: {str(err).splitlines()[0]}; check that "
+                        f"`{CHROMIUM} --headless --no-sandbox --dump-dom about:blank` runs", pytrace=False)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """A browser tab on a site that records every request and every console error."""
+
+    def __init__(self, browser, site: Path) -> None:
+        self.site = site
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        self.page.on("pageerror", lambda err: self.errors.append(str(err)))
+
+    def open(self, rel: str) -> None:
+        self.page.goto((self.site / rel).resolve().as_uri())
+        self.page.wait_for_load_state("load")
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+    def left_file(self) -> list[str]:
+        return [url for url in self.requests if urlsplit(url).scheme not in ("file", "data", "blob")]
+
+
+@pytest.mark.slow
+def test_a_reader_finds_fengqiao_from_file_urls(browser, seed_site) -> None:
+    site, _ = seed_site
+    visit = Visit(browser, site)
+    page = visit.page
+    visit.open("index.html")
+    page.wait_for_function("document.querySelector('#map canvas') !== null")
+    assert page.evaluate(PAINTED, "#map") > 5000, "the county map is drawn"
+    assert page.evaluate(COLOURED, "#map") > 0, "districts with reports are coloured"
+    visit.shot("home")
+
+    page.focus("#q")
+    page.keyboard.type("枫桥")
+    page.wait_for_selector("#results a")
+    results = page.locator("#results a").all_inner_texts()
+    assert "枫桥经验" in results
+    took = page.evaluate("() => { const t = performance.now(); lgkgSearch('枫桥'); return performance.now() - t; }")
+    print(f"search for 枫桥 in the browser: {took:.2f} ms")
+    visit.shot("search")
+    page.fill("#q", "楓橋經驗")  # Traditional finds it too
+    page.wait_for_function("[...document.querySelectorAll('#results a')].some(a => a.textContent === '枫桥经验')")
+
+    page.fill("#q", "枫桥")
+    page.wait_for_selector("#results a")
+    page.get_by_role("link", name="枫桥经验", exact=True).first.click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == "枫桥经验"
+    districts = page.locator("section:has(#h-years) td a").all_inner_texts()
+    assert districts, "the programme page lists the districts running it"
+    rows = page.locator("#evidence-table tbody tr")
+    assert rows.count() >= 1 and "枫桥" in rows.first.inner_text()
+    page.wait_for_function("document.querySelector('#map canvas') !== null")
+    assert page.evaluate(PAINTED, "#map") > 5000
+    assert page.evaluate(PAINTED, "#curve") > 100, "the adoption curve is drawn"
+    province = page.locator("#province option").nth(1).inner_text()
+    page.select_option("#province", province)
+    visible = page.locator("#evidence-table tbody tr:visible")
+    assert visible.count() >= 1 and all(
+        row == province for row in page.locator("#evidence-table tbody tr:visible").evaluate_all(
+            "rows => rows.map(r => r.dataset.province)"))
+    visit.shot("programme")
+
+    page.locator("section:has(#h-years) td a").first.click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == districts[0]
+    assert "枫桥经验" in page.locator("#programmes tbody").inner_text()
+    visit.open("district/330211.html")
+    assert page.locator("h1").inner_text() == "镇海区"
+    assert page.locator("#programmes tbody tr").count() > 10
+    assert page.locator("#honours tbody tr").count() >= 1
+    visit.shot("district")
+
+    visit.open("matrix.html")
+    page.wait_for_selector("#matrix tbody tr")
+    assert page.locator("#matrix tbody tr").count() == 5
+    page.select_option("#m-province", "浙江省")
+    assert 0 < page.locator("#matrix tbody tr").count() < 5
+    visit.shot("matrix")
+
+    assert visit.left_file() == [], "every request stays on file://"
+    assert visit.errors == [], "no console errors"
+
+
+@pytest.mark.slow
+def test_year_slider_changes_the_programme_map(browser, synthetic_site) -> None:
+    site, _ = synthetic_site
+    search = data_of(site, "SEARCH")
+    href = next(row[2] for row in search["e"] if row[0] == "枫桥经验")
+    visit = Visit(browser, site)
+    page = visit.page
+    visit.open(href)
+    page.wait_for_function("document.querySelector('#map canvas') !== null")
+    shown = "() => echarts.getInstanceByDom(document.getElementById('map')).getOption().series[0].data.length"
+    coloured_all, data_all = page.evaluate(COLOURED, "#map"), page.evaluate(shown)
+    first = page.eval_on_selector("#year", "el => el.min")
+    page.eval_on_selector("#year", "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", first)
+    page.wait_for_timeout(300)
+    assert page.evaluate(shown) < data_all
+    assert page.evaluate(COLOURED, "#map") < coloured_all
+    assert page.locator("#year-shown").inner_text() == first
+    page.focus("#year")
+    page.keyboard.press("End")  # the slider answers the keyboard
+    assert page.evaluate(shown) == data_all
+    page.locator("#h-map").scroll_into_view_if_needed()
+    visit.shot("programme-600")
+    visit.open("index.html")
+    page.wait_for_function("document.querySelector('#map canvas') !== null")
+    assert page.evaluate(COLOURED, "#map") > coloured_all
+    page.locator("#h-map").scroll_into_view_if_needed()
+    visit.shot("home-600")
+    visit.open("matrix.html")
+    page.wait_for_selector("#matrix tbody tr")
+    assert page.locator("#matrix tbody tr").count() == 200  # a page of rows, of 600 districts
+    page.click("#m-more")
+    assert page.locator("#matrix tbody tr").count() > 200
+    visit.shot("matrix-600")
+    assert visit.left_file() == [] and visit.errors == []

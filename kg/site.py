@@ -524,12 +524,36 @@ def _json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _link(x: dict[str, str], root: str) -> Any:
+    """``<a>`` to a node's page, or its name alone when it has none (a filter: ``{{ x|link(root) }}``)."""
+    from markupsafe import Markup, escape  # noqa: PLC0415
+
+    if x["href"]:
+        return Markup('<a href="{}{}">{}</a>').format(root, x["href"], x["label"])
+    return escape(x["label"])
+
+
+def _cite(e: dict[str, Any], root: str) -> Any:
+    """An evidence sentence with its report, year, source files and offsets (``{{ e|cite(root) }}``)."""
+    from markupsafe import Markup  # noqa: PLC0415
+
+    where = Markup("{}").format(e["report"])
+    if e["year"]:
+        where += Markup("（{}）").format(e["year"])
+    for source in e["sources"]:
+        where += Markup("，<code>{}</code>").format(source)
+    if e["start"] is not None:
+        where += Markup("，字符 {}–{}").format(e["start"], e["end"])
+    return Markup('<blockquote class="evidence"><p>{}</p>\n<footer>{}</footer></blockquote>\n').format(
+        e["sentence"] or "（无证据句）", where)
+
+
 def _environment():
     import jinja2  # noqa: PLC0415 - only the site needs templates
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(ASSETS / "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.filters["json"] = _json
+    env.filters.update(json=_json, link=_link, cite=_cite)
     return env
 
 
@@ -709,9 +733,13 @@ def write_site(graph: str | Path, output: str | Path, *, map_tolerance: float = 
         honour_info.append({"label": h.label, "href": h.href, "awards": len(evidence)})
         page(h.href, "honour.html", page="honour", entity=h, kind_name="荣誉", evidence=evidence)
     agency_info = []
+    mentioned_in: dict[str, set[str]] = defaultdict(set)
+    for report, agencies in data.mentioned.items():
+        for agency in agencies:
+            mentioned_in[agency].add(report)
     for a in (e for e in ordered if e.kind == "agency"):
         place = data.jurisdiction.get(a.iri, "")
-        reports = sorted((r for r, agencies in data.mentioned.items() if a.iri in agencies), key=str)
+        reports = mentioned_in.get(a.iri, set())
         agency_info.append({"label": a.label, "href": a.href})
         page(a.href, "agency.html", page="agency", entity=a, kind_name="机构",
              place=site.link(place) if place else None,

@@ -238,18 +238,19 @@ _AWARDED = _PREFIXES + """SELECT ?r ?rec ?hon WHERE { ?a a lgkg:HonourAward ; pr
 def load_predictions(graph_path: str | Path) -> dict[str, Prediction]:
     """Read a graph written by ``kg build`` (Turtle, or an Oxigraph store folder), keyed by doc.
 
-    The doc of a report is the file-name stem of its ``dcterms:source``;
-    reports sharing a stem are merged.
+    The doc of a report is the file-name stem of its ``dcterms:source``; a
+    report read from several files (the same text twice) counts for each of
+    their docs, and reports sharing a stem are merged.
     """
     try:
         store = open_store(graph_path)
     except GraphError as err:  # kg evaluate names what it was reading
         raise GraphError(f"{graph_path}: cannot read the graph: {str(err).removeprefix(f'{graph_path}: ')}") from err
-    doc_of: dict[str, str] = {}
+    docs_of: dict[str, set[str]] = defaultdict(set)
     sources, district, year = defaultdict(set), {}, {}
     for row in store.query(_REPORTS):
         doc = PurePosixPath(unquote(row["src"].value).replace("\\", "/")).stem
-        doc_of[str(row["r"])] = doc
+        docs_of[str(row["r"])].add(doc)
         sources[doc].add(row["src"].value)
         if row["district"] is not None:
             district.setdefault(doc, row["district"].value)
@@ -259,7 +260,7 @@ def load_predictions(graph_path: str | Path) -> dict[str, Prediction]:
     runs, awarded = defaultdict(set), defaultdict(set)
 
     def rows(query: str):  # a report without dcterms:source has no doc and is skipped
-        return ((doc_of[str(row["r"])], row) for row in store.query(query) if str(row["r"]) in doc_of)
+        return ((doc, row) for row in store.query(query) for doc in docs_of.get(str(row["r"]), ()))
 
     for doc, row in rows(_MENTIONS):
         kind = row["cls"].value.rpartition("#")[2].lower()
@@ -280,7 +281,7 @@ def load_predictions(graph_path: str | Path) -> dict[str, Prediction]:
             runs=frozenset(runs[doc]),
             awarded=frozenset(awarded[doc]),
         )
-        for doc in sorted(set(doc_of.values()))
+        for doc in sorted(set().union(*docs_of.values()))
     }
 
 

@@ -107,7 +107,9 @@ def to_networkx(g: Graph) -> nx.MultiDiGraph:
         for node in sorted(g.subjects(RDF.type, cls)):
             r, gr, b = TYPE_COLOURS[kind]
             if kind == "Report":
-                label = str(g.value(node, DCTERMS.title) or Path(str(g.value(node, DCTERMS.source))).stem)
+                # an untitled report is named after the first of its files, whichever order rdflib gives them in
+                sources = sorted(str(o) for o in g.objects(node, DCTERMS.source))
+                label = str(g.value(node, DCTERMS.title) or Path(sources[0] if sources else str(node)).stem)
             else:
                 label = _label(g, node)
             attrs: dict[str, Any] = {"label": label, "type": kind, "r": r, "g": gr, "b": b}

@@ -253,6 +253,15 @@ def test_load_predictions(tmp_path: Path) -> None:
     assert pred.runs == frozenset() and pred.awarded == frozenset()
 
 
+def test_a_report_read_from_two_files_counts_for_both_docs(tmp_path: Path) -> None:
+    """The same text in two files is one report with two sources; each file's gold sees its mentions."""
+    ttl = report_ttl(agency={"镇海区司法局": []}) + f'<urn:report:{DOC}> dcterms:source "mirror/copy_b.txt" .\n'
+    (tmp_path / "graph.ttl").write_text(PREFIXES + ttl, encoding="utf-8")
+    preds = load_predictions(tmp_path / "graph.ttl")
+    assert set(preds) == {DOC, "copy_b"}
+    assert preds["copy_b"].entities["agency"] == preds[DOC].entities["agency"] == {"镇海区司法局": ()}
+
+
 def test_load_predictions_from_oxigraph_store(tmp_path: Path) -> None:
     import pyoxigraph
 

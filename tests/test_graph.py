@@ -156,3 +156,15 @@ def test_evidence_offsets_are_the_original_texts(gaz) -> None:
     g = build_graph([ex], gaz=gaz)
     starts = {int(o) for o in g.objects(None, LGKG.evidenceStart)}
     assert starts == {40}
+
+
+def test_an_untitled_report_is_labelled_after_its_first_file() -> None:
+    from rdflib import RDF, Literal, URIRef
+    from rdflib.namespace import DCTERMS
+
+    g = Graph()
+    report = URIRef("https://w3id.org/lgkg/id/report/x")
+    g.add((report, RDF.type, LGKG.Report))
+    for source in ("z/mirror.txt", "a/report.txt", "m/copy.txt"):
+        g.add((report, DCTERMS.source, Literal(source)))
+    assert to_networkx(g).nodes[str(report)]["label"] == "report"

@@ -686,6 +686,9 @@ def write_site(graph: str | Path, output: str | Path, *, map_tolerance: float = 
     # Districts.
     similar = similar_districts(site.runs)
     on_map = set(county["codes"])
+    # The map's code of each district: its own, or a 4-digit city code padded (东莞市 4419 → 441900).
+    map_code = {iri: code if code in on_map else code.ljust(6, "0") for iri, code in data.adcode.items()
+                if code in on_map or code.ljust(6, "0") in on_map}
     districts_info = []
     for d in site.districts:
         code = data.adcode.get(d.iri, "")
@@ -717,14 +720,13 @@ def write_site(graph: str | Path, output: str | Path, *, map_tolerance: float = 
             by_year[year].append(site.link(district))
         evidence = [site.evidence(f) for f in site.by_programme.get(p.iri, [])]
         provinces = sorted({e["province"] for e in evidence if e["province"]})
-        mapped = [[data.adcode[d], y] for d, y in firsts.items() if d in data.adcode and y is not None]
+        mapped = [[map_code[d], y] for d, y in firsts.items() if d in map_code and y is not None]
         programme_info.append({"iri": p.iri, "label": p.label, "href": p.href, "districts": len(firsts)})
         page(p.href, "programme.html", page="programme", entity=p, kind_name="项目",
              by_year=sorted(by_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)),
              evidence=evidence, provinces=provinces, charts=True,
-             page_data={"adopters": mapped, "names": {data.adcode[d]: site.e[d].label for d in firsts
-                                                      if d in data.adcode},
-                        "hrefs": {data.adcode[d]: site.e[d].href for d in firsts if d in data.adcode}})
+             page_data={"adopters": mapped, "names": {map_code[d]: site.e[d].label for d in firsts if d in map_code},
+                        "hrefs": {map_code[d]: site.e[d].href for d in firsts if d in map_code}})
 
     # Honours and agencies.
     honour_info = []
@@ -775,14 +777,14 @@ def write_site(graph: str | Path, output: str | Path, *, map_tolerance: float = 
          count_key="")
     reporting = [i for i in districts_info if i["reports"]]
     years = sorted({r.year for r in data.reports.values() if r.year})
-    values = [[i["code"], i["programmes"], i["label"], i["href"]] for i in reporting if i["code"] in on_map]
+    values = [[map_code[i["iri"]], i["programmes"], i["label"], i["href"]] for i in reporting if i["iri"] in map_code]
     write("data/home.js", _js("LGKG_HOME", {"values": values}))
     page("index.html", "index.html", page="home", charts=True,
          counts={"reports": len(data.reports), "districts": len(reporting), "all_districts": len(districts_info),
                  "years": years, "provinces": len({i["province"] for i in reporting if i["province"]}),
                  "programmes": len(programme_info), "honours": len(honour_info), "agencies": len(agency_info)},
          top=sorted(programme_info, key=lambda p: (-p["districts"], p["label"]))[:20], source=county["source"])
-    off_map = sorted(i["label"] for i in reporting if i["code"] not in on_map)
+    off_map = sorted(i["label"] for i in reporting if i["iri"] not in map_code)
     return {"pages": written["pages"], "bytes": written["bytes"],
             "seconds": round(time.perf_counter() - started, 1), "districts": len(districts_info),
             "on_map": len(reporting) - len(off_map), "off_map": off_map, "output": str(out)}

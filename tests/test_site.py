@@ -409,3 +409,40 @@ def test_year_slider_changes_the_programme_map(browser, synthetic_site) -> None:
     assert page.locator("#matrix tbody tr").count() > 200
     visit.shot("matrix-600")
     assert visit.left_file() == [] and visit.errors == []
+
+
+SMALL_GRAPH = """\
+@prefix lgkg: <https://w3id.org/lgkg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix id: <https://w3id.org/lgkg/id/> .
+
+id:gd a lgkg:Place ; rdfs:label "广东省"@zh-Hans ; lgkg:adcode "440000" ; lgkg:level "province" .
+id:dg a lgkg:Place ; rdfs:label "东莞市"@zh-Hans ; lgkg:adcode "4419" ; lgkg:level "county" ; lgkg:withinPlace id:gd .
+id:zone a lgkg:Place ; rdfs:label "松山湖高新区"@zh-Hans ; lgkg:level "county" ; lgkg:withinPlace id:gd .
+id:r1 a lgkg:Report ; dcterms:title "东莞市2023年法治政府建设年度报告" ; dcterms:source "a.txt" ;
+    lgkg:reportYear 2023 ; lgkg:reportingDistrict id:dg .
+id:r2 a lgkg:Report ; dcterms:source "b.txt" ; lgkg:reportingDistrict id:zone .
+id:p a lgkg:Programme ; rdfs:label "枫桥经验"@zh-Hans ; skos:altLabel "楓橋經驗"@zh-Hant .
+id:x1 a lgkg:ProgrammeParticipation ; lgkg:participant id:dg ; lgkg:programme id:p ; prov:wasDerivedFrom id:r1 ;
+    lgkg:evidence "坚持和发展新时代“枫桥经验”<script>。" ; lgkg:evidenceStart 10 ; lgkg:evidenceEnd 30 .
+id:x2 a lgkg:ProgrammeParticipation ; lgkg:participant id:zone ; lgkg:programme id:p ; prov:wasDerivedFrom id:r2 .
+"""
+
+
+def test_a_small_graph_by_hand(tmp_path) -> None:
+    (tmp_path / "graph.ttl").write_text(SMALL_GRAPH, encoding="utf-8")
+    summary = write_site(tmp_path / "graph.ttl", tmp_path / "site")
+    site = tmp_path / "site"
+    # 东莞市's four-digit code is drawn by the map's 441900; the zone has no boundary and is named.
+    assert [v[0] for v in data_of(site, "HOME")["values"]] == ["441900"]
+    assert summary["off_map"] == ["松山湖高新区"]
+    page = (site / "district" / "4419.html").read_text(encoding="utf-8")
+    assert "广东省" in page and "a.txt" in page and "字符 10–30" in page
+    assert "&lt;script&gt;" in page and "<script>。" not in page  # text from reports is escaped
+    programme = next(row for row in data_of(site, "SEARCH")["e"] if row[0] == "枫桥经验")
+    text = (site / programme[2]).read_text(encoding="utf-8")
+    assert "别称：楓橋經驗" in text and "年份不详" in text  # the zone's report has no year
+    assert broken_links(site) == []

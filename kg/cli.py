@@ -93,6 +93,37 @@ def _cmd_shared(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_panel(args: argparse.Namespace) -> int:
+    from kg.panel import panel  # noqa: PLC0415
+
+    frame, adoptions = panel(args.graph, args.output, programmes=args.programme or (),
+                             provinces=args.province or (), wide=args.wide)
+    print(f"kg: panel of {len(frame)} rows × {len(frame.columns)} columns ({len(adoptions.districts)} districts "
+          f"with dated reports, {len(adoptions.programmes)} programmes named) → {args.output}", file=sys.stderr)
+    if adoptions.undated:
+        print(f"kg: {adoptions.undated} reports without a year or a reporting district are not in the panel",
+              file=sys.stderr)
+    return 0
+
+
+def _cmd_diffusion(args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+
+    from kg.diffusion import diffusion, diffusion_json, draw_curves, format_diffusion  # noqa: PLC0415
+    from kg.panel import load_adoptions  # noqa: PLC0415
+    from kg.query import open_store  # noqa: PLC0415
+
+    result = diffusion(load_adoptions(open_store(args.graph)), args.programme)
+    if args.format == "json":
+        print(json.dumps(diffusion_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(format_diffusion(result))
+    if args.png:
+        path = draw_curves(result, args.png, font=args.font)
+        print(f"kg: adoption curves drawn to {path}", file=sys.stderr)
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from kg.query import Limits  # noqa: PLC0415
     from kg.serve import is_loopback, serve  # noqa: PLC0415
@@ -172,6 +203,22 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--all", action="store_true", help="draw every programme, not only shared ones")
     s.add_argument("--font", help="a CJK font family or file for --png")
     s.set_defaults(func=_cmd_shared)
+
+    n = sub.add_parser("panel", help="the district × year × programme adoption panel")
+    n.add_argument("graph", help="graph.ttl (or an Oxigraph store folder)")
+    n.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.csv, FILE.parquet or FILE.dta")
+    n.add_argument("--programme", action="append", help="only this programme (repeatable)")
+    n.add_argument("--province", action="append", help="only this province's districts (repeatable)")
+    n.add_argument("--wide", action="store_true", help="one row per district, first-adoption year per programme")
+    n.set_defaults(func=_cmd_panel)
+
+    f = sub.add_parser("diffusion", help="adopters of a programme per year and province, first adopters")
+    f.add_argument("programme", help="the programme's canonical name, e.g. 八五普法")
+    f.add_argument("graph", help="graph.ttl (or an Oxigraph store folder)")
+    f.add_argument("--png", metavar="FILE", help="draw the cumulative adoption curves")
+    f.add_argument("--font", help="a CJK font file for --png")
+    f.add_argument("--format", choices=("table", "json"), default="table")
+    f.set_defaults(func=_cmd_diffusion)
 
     v = sub.add_parser("serve", help="a read-only SPARQL endpoint on localhost")
     v.add_argument("graph", help="graph.ttl (or an Oxigraph store folder)")

@@ -384,8 +384,10 @@ def test_year_slider_changes_the_programme_map(browser, synthetic_site) -> None:
     page = visit.page
     visit.open(href)
     page.wait_for_function("document.querySelector('#map canvas') !== null")
-    shown = "() => echarts.getInstanceByDom(document.getElementById('map')).getOption().series[0].data.length"
+    shown = """() => echarts.getInstanceByDom(document.getElementById('map')).getOption().series[0].data
+                     .filter(d => typeof d.value === 'number' && !isNaN(d.value)).length"""
     coloured_all, data_all = page.evaluate(COLOURED, "#map"), page.evaluate(shown)
+    assert data_all > 1
     first = page.eval_on_selector("#year", "el => el.min")
     page.eval_on_selector("#year", "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", first)
     page.wait_for_timeout(300)

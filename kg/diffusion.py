@@ -175,12 +175,19 @@ def diffusion(adoptions: Adoptions, programme: str) -> Diffusion:
                      tuple(provinces), tuple(adopters))
 
 
+def _clip(text: str, most: int = 60) -> str:
+    """A sentence cut to ``most`` characters for a table (the JSON keeps it whole)."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def _percent(share: float) -> str:
     return f"{100 * share:.1f}%"
 
 
 def format_diffusion(result: Diffusion) -> str:
     """The result as text: the national years, the first adopters, and the provinces.
+
+    Sentences longer than 60 characters are cut (:func:`diffusion_json` has them whole).
 
     Example:
         >>> print(format_diffusion(result))
@@ -193,8 +200,8 @@ def format_diffusion(result: Diffusion) -> str:
     years = format_rows(["year", "reporting", "new", "adopters", "share"],
                         [[str(r.year), str(r.reporting), str(r.new), str(r.adopters), _percent(r.share)]
                          for r in national.years])
-    first = format_rows(["year", "district", "adcode", "province", "evidence", "report"],
-                        [[str(a.year), a.district, a.adcode, a.province, a.evidence, a.report]
+    first = format_rows(["year", "district", "adcode", "province", "report", "evidence"],
+                        [[str(a.year), a.district, a.adcode, a.province, a.report, _clip(a.evidence)]
                          for a in national.first])
     shown = [r.year for r in national.years]
     provinces = format_rows(
@@ -204,7 +211,7 @@ def format_diffusion(result: Diffusion) -> str:
          for c in result.provinces])
     first_by_province = format_rows(
         ["province", "year", "district", "evidence"],
-        [[c.scope, str(a.year), a.district, a.evidence] for c in result.provinces for a in c.first])
+        [[c.scope, str(a.year), a.district, _clip(a.evidence)] for c in result.provinces for a in c.first])
     return (f"{head}\n\n{years}\n\nfirst adopters\n{first}\n\nby province (cumulative share of the districts "
             f"with reports)\n{provinces}\n\nfirst adopters by province\n{first_by_province}")
 
@@ -217,15 +224,16 @@ def diffusion_json(result: Diffusion) -> dict[str, object]:
 def _styles(n: int) -> list[tuple[tuple[float, ...], str, str]]:
     """``n`` (colour, line style, marker) triples that stay apart with 31 provinces.
 
-    Twenty qualitative colours with solid lines, then twenty more with dashed
-    ones; the markers cycle on a different period, so no two lines share all three.
+    Ten strong colours with solid lines for the first ten (the legend's top),
+    then twenty more dashed and twenty more dotted; the markers cycle on
+    another period, so no two lines share all three.
     """
     from matplotlib import colormaps  # noqa: PLC0415
 
-    palette = [colormaps["tab20"](i) for i in range(20)] + [colormaps["tab20b"](i) for i in range(20)]
+    palette = ([(colormaps["tab10"](i), "-") for i in range(10)] + [(colormaps["tab20b"](i), "--") for i in range(20)]
+               + [(colormaps["tab20c"](i), ":") for i in range(20)])
     markers = "os^Dv<>PX"
-    return [(palette[i % len(palette)], "-" if i % len(palette) < 20 else "--", markers[i % len(markers)])
-            for i in range(n)]
+    return [(*palette[i % len(palette)], markers[i % len(markers)]) for i in range(n)]
 
 
 def draw_curves(result: Diffusion, png_path: str | Path, *, font: str | Path | None = None,

@@ -7,6 +7,7 @@ one in 福建省, one in 北京市.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 
@@ -174,3 +175,9 @@ def test_adoption_by_year(store):
 def test_adoption_by_year_from_the_first_adoption_on(store):
     _, rows = ask(store, "adoption-by-year", programme="八五普法")
     assert [(r[1], r[2], r[4]) for r in rows if r[1] != "浙江省"] == [("福建省", "2023", "1")]
+
+
+def test_format_cuts_long_sentences(result):
+    long = dataclasses.replace(result.national.first[0], evidence="深入推进八五普法" * 20)
+    text = format_diffusion(dataclasses.replace(result, national=dataclasses.replace(result.national, first=(long,))))
+    assert "深入推进八五普法" * 7 + "深入推…" in text and "深入推进八五普法" * 8 not in text

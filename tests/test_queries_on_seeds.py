@@ -61,9 +61,22 @@ def test_participations(store):
     assert {"330211", "330205"} == {r["adcode"] for r in zhejiang}
 
 
+def test_first_adoptions(store):
+    rows = rows_of(store, "first-adoptions", programme="八五普法")
+    assert [(r["district"], r["firstYear"]) for r in rows] == [
+        ("宝安区", "2021"), ("镇海区", "2022"), ("江北区", "2023"), ("鲤城区", "2023")]
+    assert all(r["evidence"] and r["report"] for r in rows)
+
+
+def test_adoption_by_year(store):
+    rows = rows_of(store, "adoption-by-year", programme="八五普法", province="浙江省")
+    assert [(r["year"], r["newAdopters"], r["adopters"], r["districts"], float(r["share"])) for r in rows] == [
+        ("2022", "1", "1", "2", 0.5), ("2023", "1", "2", "2", 1.0)]
+
+
 def test_every_shipped_query_is_tested_here():
     tested = {"reports", "districts-by-programme", "programmes-by-district", "honours-by-district",
-              "agencies-by-district", "shared-programmes", "participations"}
+              "agencies-by-district", "shared-programmes", "participations", "first-adoptions", "adoption-by-year"}
     assert set(list_queries()) == tested
 
 
@@ -80,7 +93,8 @@ BINDABLE = [(name, variable) for name in list_queries()
 
 def test_every_shipped_query_declares_what_it_binds():
     assert {name for name, _ in BINDABLE} == {"agencies-by-district", "districts-by-programme",
-                                              "honours-by-district", "participations", "programmes-by-district"}
+                                              "honours-by-district", "participations", "programmes-by-district",
+                                              "first-adoptions", "adoption-by-year"}
 
 
 @pytest.mark.parametrize("name, variable", BINDABLE)

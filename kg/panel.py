@@ -245,15 +245,14 @@ def load_adoptions(store: ox.Store) -> Adoptions:
     """
     reports: dict[tuple[str, int], int] = defaultdict(int)
     year_of: dict[str, tuple[str, int]] = {}
-    undated = 0
-    for report, place, year in run_query(store, REPORTS)[1]:
+    every_report = run_query(store, REPORTS)[1]
+    for report, place, year in every_report:
         y = _year(year) if year else None
-        if not place or y is None:
-            undated += 1
-            continue
-        if report not in year_of:  # a report with two years counts once, in the first
-            year_of[report] = (place, y)
-            reports[(place, y)] += 1
+        if place and y is not None and (report not in year_of or (place, y) < year_of[report]):
+            year_of[report] = (place, y)  # a report with two years or districts counts once, in the first
+    undated = len({row[0] for row in every_report} - set(year_of))
+    for place, y in year_of.values():
+        reports[(place, y)] += 1
     places: dict[str, dict[str, str | set[str]]] = {}
     for place, name, adcode, city_iri, city, province_iri, province in run_query(store, PLACES)[1]:
         if not city_iri:  # a district of a municipality (北京市, 重庆市 …): the municipality is its city too

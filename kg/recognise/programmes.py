@@ -426,6 +426,8 @@ def _unquoted_candidates(text: str, rules: _Rules, books: list[tuple[int, int]])
         head = m.group()
         if len(name) < 2 or len(name) > rules.unquoted_max or rules.reject_words.search(name):
             continue
+        if _GENERIC_NAME.fullmatch(name):
+            continue  # 开展综合示范创建: a modifier, no name
         if head in rules.verb_required and (  # 实施XX工程, 推进XX改革: only with the verb before
                 len(name) < 4 or not _VERB_BEFORE.search(text, max(0, lo - 4), lo) or _GENERIC_NAME.search(name)):
             continue

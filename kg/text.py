@@ -135,7 +135,7 @@ def drop_nested(found: Iterable[S], *, keep_same_start: bool = False) -> list[S]
     """Sort by position, longest first, and drop a mention nested in the one before it under another name.
 
     With ``keep_same_start``, a shorter mention that starts where the longer
-    one does stays (晋江市委 beside 晋江市委办公室: both bodies are named).
+    one does stays (江阴市委 beside 江阴市委办公室: both bodies are named).
     """
     out: list[S] = []
     for m in sorted(found, key=lambda m: (m.start, -(m.end - m.start))):

@@ -117,16 +117,16 @@ def test_traditional_text_once_converted() -> None:
         ("建成“桂小法”共享法治直播间", "桂小法"),
         # heads that end a plain name: a study campaign, a discussion, a publicity month, a pilot's creation
         ("深入开展四史学习教育，", "四史学习教育"),
-        ("组织开展解放思想大讨论活动", "解放思想大讨论"),
+        ("在全系统开展解放思想大讨论", "解放思想大讨论"),
         ("举办法治宣传月活动", "法治宣传月"),
         ("每年十二月为本县法治宣传月", "法治宣传月"),
         ("启动法治乡镇(街道)示范创建", "法治乡镇(街道)示范创建"),
         ("推进滨江新城法治示范区创建", "滨江新城法治示范区创建"),
         ("深入推进乡镇(街道)法治化综合改革", "乡镇(街道)法治化综合改革"),
         ("推进综合行政执法改革", "综合行政执法改革"),
-        ("全年完成32件法治为民办实事项目", "法治为民办实事"),  # the count is not part of the name
+        ("确定12件法治为民办实事项目", "法治为民办实事"),  # the count is not part of the name
         # a quoted numbered formula is a name by itself
-        ("持续发挥“一体建设”与“三责四化”联动作用", "三责四化"),
+        ("深化“两述两评”和“三抓三促”联动", "三抓三促"),
         ("全面推行“五抓五促”", "五抓五促"),
         # a numeral name before a method's or mechanism's head, whatever describes it before
         ("推行化解专业市场矛盾纠纷六零工作法", "六零工作法"),

@@ -314,7 +314,7 @@ def _headed(text: str, ctx: Context, places: list[Mention], out: list[Mention]) 
 
 
 def _own_bare(h: _Head) -> list[Mention] | None:
-    """纳入政府党组集体学习: a county report's own government's party group, named with no level."""
+    """政府党组会议专题学法: a county report's own government's party group, named with no level."""
     levels = _data()["levels"]
     if h.head in _data()["own_bare_heads"] and h.ctx.district is not None \
             and (h.hs == 0 or h.text[h.hs - 1] not in levels) and h.hs not in h.place_end:
@@ -380,7 +380,7 @@ def _after_coordination(h: _Head) -> list[Mention] | None:
 
 
 def _after_repeat(h: _Head) -> list[Mention] | None:
-    """泉州市委市政府, 贵港市委、市政府: a level word that repeats the place just named."""
+    """无锡市委市政府, 贵港市委、市政府: a level word that repeats the place just named."""
     level = h.text[h.js - 1:h.js]
     gap = 1 if h.text[h.js - 2:h.js - 1] in ("、", "和", "与", "及") and h.js >= 2 else 0
     same = next((a.parent for a in reversed(h.out)
@@ -418,7 +418,7 @@ def _after_level(h: _Head) -> list[Mention] | None:
 
 
 def _governed_level(h: _Head) -> list[Mention] | None:
-    """依法治区委员会 alone or after a verb (召开全面依法治区委员会会议): the level it governs is its jurisdiction."""
+    """依法治区委员会 alone or after a verb (召开全面依法治区委员会全体会议): the level it governs is its jurisdiction."""
     governs = re.search(r"治([省市区县旗州盟地])", h.head) if h.committee else None
     if governs is None or h.js > 0 and h.text[h.js - 1] in _data()["levels"]:
         return None
@@ -459,7 +459,7 @@ _ISSUER_GAP = re.compile(r"(?:关于)?(?:转发|印发)?(?:中共|中国共产�
 def _outside_titles(text: str, found: list[Mention], *, issuers: bool = True) -> list[Mention]:
     """Drop agencies inside a 《…》 title but (with ``issuers``) the bodies named where it begins.
 
-    《中共晋江市委办公室 晋江市人民政府办公室关于印发…》 names two bodies that
+    《中共江阴市委办公室 江阴市人民政府办公室关于…》 names two bodies that
     issued it; 《…人民法院组织法》 names none.
     """
     titles = book_title_spans(text)
@@ -473,7 +473,7 @@ def _outside_titles(text: str, found: list[Mention], *, issuers: bool = True) ->
                 kept.add(i)
                 pos = _ISSUER_GAP.match(text, a.end).end()
             elif s < a.start and a.end < e and a.start < pos:
-                kept.add(i)  # a shorter reading of the issuer just taken (晋江市委 in 晋江市委办公室)
+                kept.add(i)  # a shorter reading of the issuer just taken (江阴市委 in 江阴市委办公室)
     return [a for i, a in enumerate(found)  # a body set up under a quoted name is named, title or not
             if i in kept or a.surface[:1] in _OPENING_QUOTES
             or not any(s < a.start and a.end < e for s, e in titles)]

@@ -386,7 +386,7 @@ def _quoted(text: str, q: re.Match, core: str, words: str, head: str, end: int, 
     if _HAS_LATIN.search(core) and _HAS_HAN.search(core) and len(core) >= 3:
         return _Candidate(qs, qe, core, _QUOTED, core)  # “e法通”, “i律师”
     if len(core) >= 4 and rules.formula.match(core) and not rules.formula_not_before.match(text, qe):
-        return _Candidate(qs, qe, core, _QUOTED, core)  # “三责四化”, “一月一课一片一实践”: a numbered formula
+        return _Candidate(qs, qe, core, _QUOTED, core)  # “三责四化”, “三抓三促”: a numbered formula
     after = text[qe:qe + 1]
     if len(core) >= 3 and launched and (not after or after in "，,。；;、等“\n"):
         return _Candidate(qs, qe, core, _QUOTED, core)

@@ -418,7 +418,7 @@ def _after_level(h: _Head) -> list[Mention] | None:
 
 
 def _governed_level(h: _Head) -> list[Mention] | None:
-    """依法治区委员会 alone or after a verb (召开全面依法治区委员会全体会议): the level it governs is its jurisdiction."""
+    """依法治区委员会 alone or after a verb (召开全面依法治区委员会全体会议): the level it governs names it."""
     governs = re.search(r"治([省市区县旗州盟地])", h.head) if h.committee else None
     if governs is None or h.js > 0 and h.text[h.js - 1] in _data()["levels"]:
         return None

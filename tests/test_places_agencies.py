@@ -86,6 +86,8 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("140522", "局办公室负责。", []),
         # a one-character county writes its level twice in its party committee's name
         ("411523", "县委、县政府主要负责人,新县县委常委会研究。", ["新县县委", "新县政府", "新县县委常委会"]),
+        ("310115", "区委政法委、浦东新区区委全面依法治区委员会和区政府。",
+         ["浦东新区区委政法委", "浦东新区区委全面依法治区委员会", "浦东新区政府"]),
         # a level word repeats the place just named: 泉州市委市政府 in a county-level city's report
         ("320281", "报送无锡市委市政府、江阴市委。", ["无锡市委", "无锡市政府", "江阴市委"]),
         # a county report's government party group, with or without its level

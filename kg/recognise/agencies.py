@@ -92,13 +92,18 @@ def _prefix(target: Division, level: str, committee: str) -> str:
     """How a body's name begins for a jurisdiction given by a level word.
 
     A prefecture's party committee is 喀什地委, not 喀什地区委; a county whose
-    name is one character and its level writes its committee 新县县委.
+    name is one character and its level, or a 新区, writes its committee 新县县委, 浦东新区区委.
     """
     if level == "地" and target.name.endswith("地区"):
         return target.name[:-1]
-    if committee and len(target.name) == 2 and target.name.endswith("县"):
-        return target.name + "县"
+    if committee and _doubles_its_level(target.name):
+        return target.name + target.name[-1]
     return target.name
+
+
+def _doubles_its_level(name: str) -> bool:
+    """新县县委, 浦东新区区委: a one-character county, or a 新区, writes its level twice before 委."""
+    return len(name) == 2 and name.endswith("县") or name.endswith("新区")
 
 
 def _canonical_head(head: str) -> str:
@@ -338,8 +343,8 @@ def _after_place(h: _Head) -> list[Mention] | None:
     # 九龙湖镇党委 stays, and so does 内蒙古自治区党委 (a region's usual name)
     keep = h.head == "党委" and (not place.code or place.canonical.endswith("自治区"))
     body = h.head if keep else _canonical_head(h.head)
-    if place.code and (h.committee or body.startswith("委")) and len(prefix) == 2 and prefix.endswith("县"):
-        prefix += "县"  # 新县县委: a one-character county writes its level twice
+    if place.code and (h.committee or body.startswith("委")) and _doubles_its_level(prefix):
+        prefix += prefix[-1]  # 新县县委, 浦东新区区委: the level written twice
     return [_agency(text, place.start - len(league), h.he, league + prefix + h.committee + body, place.canonical)]
 
 

@@ -111,6 +111,7 @@ class _Rules:
     honour_before: re.Pattern[str]
     unquoted: re.Pattern[str]
     verb_required: frozenset[str]
+    generic_sensitive: frozenset[str]
     unquoted_max: int
     strip_prefix: re.Pattern[str]
     reject_words: re.Pattern[str]
@@ -188,6 +189,7 @@ def _read_rules(path: Path) -> _Rules:
             honour_before=re.compile(f"(?:{_alternation(data['honour_triggers_before'])})"),
             unquoted=re.compile(f"(?:{_alternation(data['unquoted_heads'])})"),
             verb_required=frozenset(data["verb_required_heads"]),
+            generic_sensitive=frozenset(data["generic_sensitive_heads"]),
             unquoted_max=int(data["unquoted_max_chars"]),
             strip_prefix=re.compile(f"^(?:{_alternation(data['unquoted_strip_prefixes'])})"),
             reject_words=re.compile(f"(?:{_alternation(data['unquoted_reject_words'])})"),
@@ -426,8 +428,8 @@ def _unquoted_candidates(text: str, rules: _Rules, books: list[tuple[int, int]])
         head = m.group()
         if len(name) < 2 or len(name) > rules.unquoted_max or rules.reject_words.search(name):
             continue
-        if _GENERIC_NAME.fullmatch(name):
-            continue  # 开展综合示范创建: a modifier, no name
+        if _GENERIC_NAME.fullmatch(name) or head in rules.generic_sensitive and _GENERIC_NAME.search(name):
+            continue  # 开展综合示范创建, 重点领域三年行动计划: a modifier, no name
         if head in rules.verb_required and (  # 实施XX工程, 推进XX改革: only with the verb before
                 len(name) < 4 or not _VERB_BEFORE.search(text, max(0, lo - 4), lo) or _GENERIC_NAME.search(name)):
             continue

@@ -181,6 +181,13 @@ def test_issuer_from_a_bare_head(context_of, code, field, expected):
     assert context_of(code, field).agency == expected
 
 
+def test_a_bare_head_in_the_header_wins_over_the_title(gaz):
+    """发布机构: 人民政府办公室 names the issuer, though the title names the government."""
+    md = Metadata(agency="人民政府办公室", title="东乌珠穆沁旗人民政府关于法治政府建设情况的报告",
+                  district=gaz.by_code["152525"])
+    assert context_for(md, gaz).agency == "东乌珠穆沁旗政府办公室"
+
+
 @pytest.mark.parametrize(
     ("text", "county"),
     [

@@ -148,6 +148,18 @@ def test_coordinated_quotes_share_the_head() -> None:
     assert names("打造“清风”“暖阳”系列调解品牌") == ["清风调解品牌", "暖阳调解品牌"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("开展扫黑除恶专项斗争。", {"扫黑除恶专项斗争"}),
+        ("常态化开展扫黑除恶斗争。", {"扫黑除恶"}),
+        ("巩固扫黑除恶专项斗争成果，推进常态化扫黑除恶。", {"扫黑除恶专项斗争"}),  # one programme, its fuller name
+    ],
+)
+def test_a_lexicon_name_and_its_fuller_form_in_one_report(text, expected) -> None:
+    assert set(names(text)) == expected
+
+
 def test_one_canonical_for_a_name_with_and_without_its_head() -> None:
     text = "组织实施“法护营商”专项行动。持续推进“法护营商”，成效明显。“法护营商”专项行动获好评。"
     assert set(names(text)) == {"法护营商专项行动"}

@@ -29,7 +29,7 @@ def test_districts_by_programme(store):
 
 def test_programmes_by_district(store):
     rows = rows_of(store, "programmes-by-district", district="游仙区")
-    assert {"七五普法", "枫桥经验", "扫黑除恶"} <= {r["programme"] for r in rows}
+    assert {"七五普法", "枫桥经验", "扫黑除恶专项斗争"} <= {r["programme"] for r in rows}
     assert all(r["evidence"] and r["year"] == "2019" for r in rows)
 
 

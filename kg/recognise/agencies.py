@@ -603,12 +603,13 @@ def canonical_issuer(agency_field: str, title: str, ctx: Context, places_of) -> 
         ctx: the report's context (without an agency yet).
         places_of: a function from text to its place mentions.
     """
+    head = agency_field.strip()
     for source in (agency_field, title):
         if source:
             found = find_agencies(source, ctx, places_of(source))
             if found:
                 return found[0].canonical
-    head = agency_field.strip()
-    if ctx.district is not None and head in _data()["heads"] and head not in ("委", "委员会", "党委"):
-        return ctx.district.name + _canonical_head(head)  # 来源: 司法局 on a county's site is its own
+        if source is agency_field and ctx.district is not None and head in _data()["heads"] \
+                and head not in ("委", "委员会", "党委"):
+            return ctx.district.name + _canonical_head(head)  # 来源: 司法局 on a county's site is its own
     return ""

@@ -478,6 +478,13 @@ def _resolve(cands: list[_Candidate]) -> list[_Candidate]:
     # a lexicon name that the document also gives with a modifier takes that form:
     # 公共法律服务体系建设 beside 三级公共法律服务体系建设
     names = {c.canonical for c in kept}
+    # 扫黑除恶 in a report that also names 扫黑除恶专项斗争 is that one programme, by its fuller name
+    lexicon_names = {c.canonical for c in kept if c.priority == _LEXICON}
+    for c in kept:
+        if c.priority == _LEXICON:
+            fuller = [n for n in lexicon_names if n != c.canonical and n.startswith(c.canonical)]
+            if fuller:
+                c.canonical = min(fuller, key=len)
     for c in kept:
         if c.priority == _LEXICON and len(c.canonical) >= 6:
             longer = [n for n in names if n != c.canonical and n.endswith(c.canonical)

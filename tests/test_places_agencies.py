@@ -105,6 +105,10 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("450881", "自治区高级人民法院、贵港市中级人民法院。", ["广西壮族自治区高级人民法院", "贵港市中级人民法院"]),
         ("450881", "市委全面深化改革委员会、市委巡察办。", ["桂平市委全面深化改革委员会", "桂平市委巡察办"]),
         ("450881", "成立工作大队。", []),
+        # a university by its name; a research institute of a national body; a county's own office named bare
+        ("510704", "邀请西南政法大学诉讼法学专家授课。", ["西南政法大学"]),
+        ("510704", "商洽商务部国际贸易经济合作研究院研究员。", ["商务部国际贸易经济合作研究院", "商务部"]),
+        ("510704", "全面承接原政府法制办职能。", ["游仙区政府法制办"]),
         ("152221", "旗普法办联合旗教育局开展巡讲。", ["科尔沁右翼前旗普法办", "科尔沁右翼前旗教育局"]),
         # a province's committee named with its abbreviation: only the report's own province's
         ("652928", "贯彻依法治疆委员会第二次会议精神。", ["新疆维吾尔自治区党委依法治疆委员会"]),

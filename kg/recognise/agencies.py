@@ -323,7 +323,7 @@ def _own_bare(h: _Head) -> list[Mention] | None:
     levels = _data()["levels"]
     if h.head in _data()["own_bare_heads"] and h.ctx.district is not None \
             and (h.hs == 0 or h.text[h.hs - 1] not in levels) and h.hs not in h.place_end:
-        return [_agency(h.text, h.hs, h.he, h.ctx.district.name + h.head, h.ctx.district.name)]
+        return [_agency(h.text, h.hs, h.he, h.ctx.district.name + _canonical_head(h.head), h.ctx.district.name)]
     return None
 
 

@@ -118,6 +118,9 @@ def test_traditional_text_once_converted() -> None:
         # heads that end a plain name: a study campaign, a discussion, a publicity month, a pilot's creation
         ("深入开展四史学习教育，", "四史学习教育"),
         ("在全系统开展解放思想大讨论", "解放思想大讨论"),
+        ("持续推进“三级公共法律服务体系建设”。", "三级公共法律服务体系建设"),  # a level modifier stays
+        ("积极推进刑罚执行一体化建设。", "刑罚执行一体化建设"),
+        ("推进梅林街道乡镇(街道)综合行政执法改革", "乡镇(街道)综合行政执法改革"),  # the town before is no part
         ("奋力推进基层法治示范区建设和普法工作", "基层法治示范区建设"),
         ("扎实推进新一轮基层党建三年行动计划", "基层党建三年行动计划"),
         ("扎实推进第二批主题教育", "主题教育"),
@@ -190,6 +193,8 @@ def test_one_canonical_for_a_name_with_and_without_its_head() -> None:
         "开展学习教育",
         "推进依法治区工作顺利完成机构改革",
         "实施重点领域三年行动计划",
+        "推进城乡一体化建设",
+        "市人民政府应当加大对示范区建设的支持",
         "完善第三方调解机制",  # a numeral that is no name's
         "一是健全工作机制，二是完善考核机制",  # an enumeration
         "建立统一窗口工作机制",  # 一 inside a word

@@ -71,9 +71,10 @@ _DIGITS_OR_LATIN = re.compile(r"^[0-9A-Za-z+·.\-]+$")
 _HAS_LATIN = re.compile(r"[A-Za-z]")
 _HAS_HAN = re.compile(f"[{_HAN}]")
 _BAD_CONTENT = re.compile(r"[。；！？!?，,：:]|\d{4}年|\d+[%％]")
-# years, counts and dates that lead up to a name: 2023年, 56件, 每年九月为, 第三周为
+# years, counts, dates and a town that lead up to a name: 2023年, 56件, 每年九月为, 第三周为,
+# 骆驼街道(乡镇(街道)法治化综合改革)
 _YEAR_PREFIX = re.compile(r"^(?:\d{4}年度?|\d{4}-\d{4}年|[\d一二三四五六七八九十百]+[件个项场次批]"
-                          r"|每年[^为，。]{0,6}为|第[一二三四五]周为)")
+                          r"|每年[^为，。]{0,6}为|第[一二三四五]周为|[\u4e00-\u9fff]{2,5}?(?:街道|镇)(?=[\u4e00-\u9fff(（]{4}))")
 
 # Priorities when candidates overlap: the lexicon wins, then quoted names.
 _LEXICON, _QUOTED, _UNQUOTED = 3, 2, 1
@@ -397,7 +398,7 @@ def _quoted(text: str, q: re.Match, core: str, words: str, head: str, end: int, 
 
 _NAME_RUN = re.compile(f"[{_HAN}0-9()（）]*$")  # the run of name characters before a head
 _INNER_VERB = re.compile(r"开展|实施|推进|深化|启动|打造|组织|落实|持续|部署")
-_VERB_BEFORE = re.compile(r"(?:开展|实施|推进|深化|启动|打造|推行|探索)$")
+_VERB_BEFORE = re.compile(r"(?:开展|实施|推进|深化|启动|打造|推行|探索)(?:[\u4e00-\u9fff]{2,5}?(?:街道|镇))?$")
 # 综合 after a manner (法治化综合改革) is part of a name
 _GENERIC_NAME = re.compile(r"(?:重点|民生|民心|基础|形象|建设|系统|体制|机构|各项|全面|(?<!化)综合|领域)$")
 
@@ -431,7 +432,7 @@ def _unquoted_candidates(text: str, rules: _Rules, books: list[tuple[int, int]])
         if _GENERIC_NAME.fullmatch(name) or head in rules.generic_sensitive and _GENERIC_NAME.search(name):
             continue  # 开展综合示范创建, 重点领域三年行动计划: a modifier, no name
         if head in rules.verb_required and (  # 实施XX工程, 推进XX改革: only with the verb before
-                len(name) < 4 or not _VERB_BEFORE.search(text, max(0, lo - 4), lo) or _GENERIC_NAME.search(name)):
+                len(name) < 4 or not _VERB_BEFORE.search(text, max(0, lo - 10), lo) or _GENERIC_NAME.search(name)):
             continue
         if _inside(books, starts, lo, he) or _rejected_name(name + head, rules):
             continue
@@ -452,8 +453,20 @@ def _numbered_candidates(text: str, rules: _Rules, books: list[tuple[int, int]])
     return out
 
 
+_LEVEL_MODIFIER = re.compile(r"[一二三四五六七八九十两\d]级|[县市区乡镇村、]{2,6}[一二三四五]级")
+
+
 def _resolve(cands: list[_Candidate]) -> list[_Candidate]:
     """Keep the strongest, then longest, of overlapping candidates; one canonical per name."""
+    # “三级公共法律服务体系建设”: a quoted name that is a lexicon name with a short modifier before
+    # it keeps the modifier, as the report names it
+    for c in cands:
+        if c.priority == _LEXICON:
+            q = next((q for q in cands if q.priority == _QUOTED and q.start <= c.start and c.end <= q.end
+                      and q.canonical.endswith(c.canonical)
+                      and _LEVEL_MODIFIER.fullmatch(q.canonical[:len(q.canonical) - len(c.canonical)])), None)
+            if q is not None:
+                c.canonical = q.canonical
     kept: list[_Candidate] = []
     taken: set[int] = set()
     for c in sorted(cands, key=lambda c: (-c.priority, -(c.end - c.start), c.start)):

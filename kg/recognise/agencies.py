@@ -153,7 +153,7 @@ def _named(text: str, hs: int, he: int, head: str) -> Mention | None:
                 start, name = start + at, name[at:]  # else 浙杭(宁波): the place is in the brackets
     if name in data["generic_names"]:
         return None  # 律师调解室, 普法工作室: a kind of room, not a named one
-    before = text[max(0, start - 6):start]
+    before = _CLAUSE_BREAK.split(text[max(0, start - 6):start])[-1]  # within the name's own clause
     if any(t in before for t in data["triggers"]) or any(w in name for w in data["honour_words"]):
         return None  # 获评省级“枫桥式”司法所 is an honour
     if (len(re.findall(r"[\u4e00-\u9fff]", name)) < 2 or _COUNTED.search(name)
@@ -433,12 +433,26 @@ def _governed_level(h: _Head) -> list[Mention] | None:
     return [_agency(h.text, h.js, h.he, _prefix(target, governs.group(1), h.committee) + h.body, target.name)]
 
 
+# What a kind of school, not a school's own name, ends with (or holds, for the verbs)
+_SCHOOL_KIND = re.compile(r"(?:高级|普通|初级|日制|民族|公办|民办|寄宿制|研究型|职业|特殊教育|类|重点|示范性|一贯制"
+                          r"|完全|各级|各类)$|办|避免|扩大|鼓励|举办|设立")
+
+
 def _named_body(h: _Head) -> list[Mention] | None:
     """A proper name before a head that takes one: “永和”调解工作室, 浙江同璟律师事务所."""
     if h.head not in _data()["named_heads"]:
         return None
+    school = h.head.endswith("学")
+    if school and (h.text[h.he:h.he + 1] in ("习", "生", "前") or h.text[h.hs - 1:h.hs] == "集"):
+        return None  # 集中学习, 集中学法, 中学生, 扩大学前教育: no school
     named = _named(h.text, h.hs, h.he, h.head)
-    return [named] if named is not None else None
+    if named is None or school and _SCHOOL_KIND.search(named.canonical[:-len(h.head)]):
+        return None  # 高级中学, 民族小学, 研究型大学: a kind of school, not one school
+    level = named.canonical[:1]
+    target = _level_place(level, h.ctx) if level in "区县市旗" and len(named.canonical) - len(h.head) >= 3 else None
+    if target is not None:  # 区实验小学: the level word is the report's own county
+        named = _agency(h.text, named.start, named.end, target.name + named.canonical[1:], target.name)
+    return [named]
 
 
 def _issuer_head(h: _Head) -> list[Mention] | None:

@@ -163,6 +163,12 @@ def test_a_lexicon_name_and_its_fuller_form_in_one_report(text, expected) -> Non
     assert set(names(text)) == expected
 
 
+def test_coordinated_lexicon_names_share_their_head() -> None:
+    assert names("建立诉调、检调、公调对接机制") == ["诉调对接", "检调对接", "公调对接"]
+    assert names("推进访调和律调对接") == ["访调对接", "律调对接"]
+    assert names("加强调解、对接工作") == []
+
+
 def test_one_canonical_for_a_name_with_and_without_its_head() -> None:
     text = "组织实施“法护营商”专项行动。持续推进“法护营商”，成效明显。“法护营商”专项行动获好评。"
     assert set(names(text)) == {"法护营商专项行动"}

@@ -280,6 +280,30 @@ def _lexicon_candidates(text: str, lex: _Lexicon) -> list[_Candidate]:
         start, end = offsets[m.start()], offsets[m.end() - 1] + 1
         start, end = _balance(text, start, end)
         out.append(_Candidate(start, end, name, _LEXICON))
+        out += _coordinated_literals(view, offsets, m.start(), m.group(), lex)
+    return out
+
+
+def _coordinated_literals(view: str, offsets: list[int], at: int, alias: str, lex: _Lexicon) -> list[_Candidate]:
+    """诉调、检调、公调对接: lexicon names listed before one whose head they share (诉调对接, 检调对接).
+
+    Walks back over ``X、`` / ``X和`` items as long as the part before the
+    shared head, of the same length, makes another literal of the lexicon.
+    """
+    out = []
+    for cut in range(1, len(alias)):
+        head, size = alias[cut:], cut
+        pos = at
+        while pos - size - 1 >= 0 and view[pos - 1] in "、和与及":
+            item = view[pos - size - 1:pos - 1]
+            name = lex.literal.get(item + head)
+            if name is None or name == "{0}":
+                break
+            start = offsets[pos - size - 1]
+            out.append(_Candidate(start, offsets[pos - 2] + 1, name, _LEXICON))
+            pos -= size + 1
+        if out:
+            break
     return out
 
 

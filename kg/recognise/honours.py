@@ -217,11 +217,19 @@ def _in_books(books: list[tuple[int, int]], e: Mention) -> bool:
     return any(a <= e.start and e.end <= b for a, b in books)
 
 
+def _in_a_quoted_name(text: str, e: Mention) -> bool:
+    """红河 in “法治红河”普法品牌: a place or body inside a quoted name is part of that name, no recipient."""
+    opened = text.rfind("“", max(0, e.start - 12), e.start)
+    return opened >= 0 and "”" not in text[opened:e.start] and "”" in text[e.end:e.end + 12] \
+        and (opened < e.start - 1 or text[e.end:e.end + 1] != "”")
+
+
 def _closest(text: str, ents: list[Mention], lo: int, hi: int, skip: tuple[int, int] | None,
              books: list[tuple[int, int]]) -> list[Mention]:
     """The entity closest before ``hi`` (from ``lo``), with those coordinated with it."""
     pool = [e for e in ents if e.start >= lo and e.end <= hi and e.type != "honour"
-            and not (skip and e.start >= skip[0] and e.end <= skip[1]) and not _in_books(books, e)]
+            and not (skip and e.start >= skip[0] and e.end <= skip[1]) and not _in_books(books, e)
+            and not (e.type != "programme" and _in_a_quoted_name(text, e))]
     if not pool:
         return []
     best = max(pool, key=lambda e: (e.end, -e.start))

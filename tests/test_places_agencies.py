@@ -30,6 +30,9 @@ def canon(mentions):
         ("411082", "许昌市高新区开展普法。", ["许昌市"]),  # another place's zone is not the district's
         # a community named right after its town is a place, though the division data do not list it
         ("500120", "璧城街道大堰社区获评示范社区。", ["璧城街道", "大堰社区"]),
+        # villages that open a clause and receive a title are places, listed or not
+        ("532529", "2023年，龙井村、桃源社区获评省级民主法治示范村（社区）。", ["龙井村", "桃源社区"]),
+        ("532529", "全县12个村获评示范村，各村被评为先进。", []),
         ("500120", "青杠街道白云村村委会、青杠街道各村、璧城街道开展进村、璧城街道村民。",
          ["青杠街道", "白云村", "青杠街道", "璧城街道", "璧城街道"]),
     ],

@@ -153,6 +153,25 @@ def _villages_after_towns(text: str, found: list[Mention]) -> list[Mention]:
     return out
 
 
+_SUBJECT_VILLAGES = re.compile(
+    r"(?:^|(?<=[，,。；;：:\s]))((?:(?![各全每本该多有共])[\u4e00-\u9fff]{2,4}?(?:村|社区)[、和])*"
+    r"(?![各全每本该多有共])[\u4e00-\u9fff]{2,4}?(?:村|社区))(?=被|获|荣获|入选|成功|先后|分别)")
+
+
+def _villages_as_subjects(text: str, found: list[Mention]) -> list[Mention]:
+    """Villages that open a clause and receive something (龙井村、桃源社区获评…): places, listed or not."""
+    out = []
+    taken = [(m.start, m.end) for m in found]
+    for m in _SUBJECT_VILLAGES.finditer(text):
+        pos = m.start(1)
+        for name in re.split(r"[、和]", m.group(1)):
+            start, end = pos, pos + len(name)
+            pos = end + 1
+            if not any(s < end and start < e for s, e in taken):
+                out.append(_mention(text, start, end, name))
+    return out
+
+
 def _towns(text: str, ctx: Context) -> list[Mention]:
     if ctx.district is None:
         return []
@@ -198,7 +217,7 @@ def _coordinated(text: str, towns: list[Mention], canon: dict[str, str], distric
 
 
 #: The place rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
-RULES = ("divisions", "towns", "short_forms", "villages_after_towns", "zones")
+RULES = ("divisions", "towns", "short_forms", "villages_after_towns", "villages_as_subjects", "zones")
 
 
 def find_places(text: str, ctx: Context, *, gaz: Gazetteer | None = None,
@@ -219,6 +238,8 @@ def find_places(text: str, ctx: Context, *, gaz: Gazetteer | None = None,
         found += _short_forms(text, ctx, gaz, [(m.start, m.end) for m in found])
     if "villages_after_towns" in rules:
         found += _villages_after_towns(text, found)
+    if "villages_as_subjects" in rules:
+        found += _villages_as_subjects(text, found)
     if "zones" in rules:
         found += _zones(text, ctx, found)
     return drop_nested(found)  # 沙井街道, not 沙井 inside it

@@ -20,10 +20,11 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from kg.resources import data_dir
@@ -282,7 +283,7 @@ class _Head:
     js: int  # where what names its jurisdiction must end (before 委 of 区委政法委)
     committee: str  # "委" when the body is a party committee's
     place_end: dict[int, Mention]
-    out: list[Mention]  # what the rules have found so far
+    found_end: dict[int, Mention]  # what the rules have found so far, by where it ends (the last one)
 
     @property
     def body(self) -> str:
@@ -299,9 +300,11 @@ def _headed(text: str, ctx: Context, places: list[Mention], out: list[Mention]) 
     place_end = {m.end: m for m in places}
     party = set(data["party_heads"])
     party_at = re.compile("|".join(map(re.escape, sorted(party, key=len, reverse=True))))
+    covered = _covered(len(text), out)
+    found_end = {a.end: a for a in out}
     for m in _patterns()[0].finditer(text):
         hs, he, head = m.start(), m.end(), m.group()
-        if any(a.start <= hs < a.end for a in out) or head in ("委", "党委", "委员会") and party_at.match(text, he):
+        if covered[hs] or head in ("委", "党委", "委员会") and party_at.match(text, he):
             continue
         committee, js = "", hs  # 区委 before a party body: 区委依法治区办, 市委政法委
         if head in party and text[hs - 1:hs] == "委":
@@ -310,12 +313,26 @@ def _headed(text: str, ctx: Context, places: list[Mention], out: list[Mention]) 
             committee = "委"  # 区依法治区办 is the committee's office all the same
         elif head in data["party_only_heads"]:
             continue  # 办公室, 党校 name a body only as the party committee's
-        h = _Head(text, ctx, hs, he, head, js, committee, place_end, out)
+        h = _Head(text, ctx, hs, he, head, js, committee, place_end, found_end)
         for rule in _JURISDICTION_RULES:
             found = rule(h)
             if found is not None:
                 out.extend(found)
+                _cover(covered, found)
+                found_end.update((a.end, a) for a in found)
                 break
+
+
+def _covered(size: int, mentions: list[Mention]) -> bytearray:
+    """A mark per character of the text: 1 where one of ``mentions`` stands (overlaps checked in O(1))."""
+    covered = bytearray(size + 1)
+    _cover(covered, mentions)
+    return covered
+
+
+def _cover(covered: bytearray, mentions: Iterable[Mention]) -> None:
+    for a in mentions:
+        covered[a.start:a.end] = b"\x01" * (a.end - a.start)
 
 
 def _own_bare(h: _Head) -> list[Mention] | None:
@@ -388,8 +405,8 @@ def _after_repeat(h: _Head) -> list[Mention] | None:
     """无锡市委市政府, 贵港市委、市政府: a level word that repeats the place just named."""
     level = h.text[h.js - 1:h.js]
     gap = 1 if h.text[h.js - 2:h.js - 1] in ("、", "和", "与", "及") and h.js >= 2 else 0
-    same = next((a.parent for a in reversed(h.out)
-                 if a.end == h.js - 1 - gap and a.parent.endswith(level)), "") if level else ""
+    before = h.found_end.get(h.js - 1 - gap)
+    same = before.parent if level and before is not None and before.parent.endswith(level) else ""
     return [_agency(h.text, h.js - 1, h.he, same + h.body, same)] if same else None
 
 
@@ -484,18 +501,23 @@ def _outside_titles(text: str, found: list[Mention], *, issuers: bool = True) ->
     titles = book_title_spans(text)
     if not titles:
         return found
+    order = sorted(range(len(found)), key=lambda i: (found[i].start, -found[i].end))
+    starts = [found[i].start for i in order]
     kept: set[int] = set()
-    for s, e in titles if issuers else ():
+    inside: set[int] = set()
+    for s, e in titles:  # the agencies starting inside each title, found by bisection: no title × agency scan
         pos = _ISSUER_GAP.match(text, s + 1).end()
-        for i, a in sorted(enumerate(found), key=lambda ia: (ia[1].start, -ia[1].end)):
-            if s < a.start and a.end < e and a.start == pos:
+        for i in order[bisect.bisect_right(starts, s):bisect.bisect_left(starts, e)]:
+            a = found[i]
+            if a.end >= e:
+                continue
+            inside.add(i)
+            if issuers and a.start <= pos:  # before pos: a shorter reading of the issuer just taken (江阴市委)
+                if a.start == pos:
+                    pos = _ISSUER_GAP.match(text, a.end).end()
                 kept.add(i)
-                pos = _ISSUER_GAP.match(text, a.end).end()
-            elif s < a.start and a.end < e and a.start < pos:
-                kept.add(i)  # a shorter reading of the issuer just taken (江阴市委 in 江阴市委办公室)
     return [a for i, a in enumerate(found)  # a body set up under a quoted name is named, title or not
-            if i in kept or a.surface[:1] in _OPENING_QUOTES
-            or not any(s < a.start and a.end < e for s, e in titles)]
+            if i not in inside or i in kept or a.surface[:1] in _OPENING_QUOTES]
 
 
 def _sub_bodies(text: str, found: list[Mention]) -> list[Mention]:
@@ -570,9 +592,10 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
     data = _data()
     place_start = {m.start: m for m in places}
     out: list[Mention] = []
+    covered = _covered(len(text), found)
     for m in _generic_pattern().finditer(text):
         hs, he = m.span()
-        if text[he:he + 1] == "组" or any(a.start < he and hs < a.end for a in found + out):
+        if text[he:he + 1] == "组" or 1 in covered[hs:he]:
             continue  # 理论学习中心组 is a study group, not a centre
         i = _walk_back(text, hs, 12)
         if i is None or i >= hs - 1:
@@ -602,9 +625,11 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
                 or body.count("(") != body.count(")") or body.count("（") != body.count("）"):
             continue
         if place is not None and place.code:
-            out.append(_agency(text, i, he, name + body + m.group(), jurisdiction))
+            new = [_agency(text, i, he, name + body + m.group(), jurisdiction)]
         else:
-            out += [_agency(text, i, he, t.name + body + m.group(), t.name) for t in targets]
+            new = [_agency(text, i, he, t.name + body + m.group(), t.name) for t in targets]
+        out += new
+        _cover(covered, new)
     return out
 
 

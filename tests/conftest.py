@@ -61,6 +61,13 @@ def listener():
     sock.close()
 
 
+def turtle_file(graph, folder: Path) -> Path:
+    """``graph`` written as ``folder/graph.ttl``, as kg build names it; its path."""
+    path = folder / "graph.ttl"
+    graph.serialize(path, format="turtle", encoding="utf-8")
+    return path
+
+
 @contextlib.contextmanager
 def serving(graph: Path, **options) -> Iterator[object]:
     """``kg serve`` on 127.0.0.1 (a free port) in a thread, stopped on leaving the block."""

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyreadstat
 import pytest
+from conftest import turtle_file
 from rdflib import RDF, RDFS, Graph, Literal
 from rdflib.namespace import PROV
 
@@ -92,9 +93,7 @@ def make_adoption_graph() -> Graph:
 
 
 def write_adoption_graph(folder: Path) -> Path:
-    path = folder / "graph.ttl"
-    make_adoption_graph().serialize(path, format="turtle", encoding="utf-8")
-    return path
+    return turtle_file(make_adoption_graph(), folder)
 
 
 @pytest.fixture(scope="module")

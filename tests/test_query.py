@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import turtle_file
 from rdflib import RDF, RDFS, Graph, Literal
 from rdflib.namespace import DCTERMS, PROV
 
@@ -145,9 +146,7 @@ def make_graph() -> Graph:
 
 
 def write_graph(folder: Path) -> Path:
-    path = folder / "graph.ttl"
-    make_graph().serialize(path, format="turtle", encoding="utf-8")
-    return path
+    return turtle_file(make_graph(), folder)
 
 
 @pytest.fixture(scope="module")

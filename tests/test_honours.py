@@ -270,6 +270,10 @@ GUIPING = Context(district=Division("450881", "桂平市", "桂平", "county", "
         # a place inside a quoted brand is part of the brand's name, not the recipient
         ("我市“法治桂平”普法品牌入选全区普法依法治理创新案例。", ["桂平"], [("桂平市", "全区普法依法治理创新案例")]),
         ("全市3个村（社区）被命名为自治区级民主法治示范村（社区）。", [], []),
+        # 分别 with three titles, the last two joined by 和 and the last with no honour head of its own
+        ("市人民法院、市人民检察院、市公安局分别荣获全区政法系统先进集体、全区检察机关先进集体和全区优秀公安局称号。",
+         ["市人民法院", "市人民检察院", "市公安局"],
+         [("市人民法院", "全区政法系统先进集体"), ("市人民检察院", "全区检察机关先进集体"), ("市公安局", "全区优秀公安局")]),
         # quoted titles side by side
         ("我市荣获“全国法治政府建设示范县(市、区)”“全区平安县(市、区)”等荣誉称号。", [],
          [("桂平市", "全国法治政府建设示范县(市、区)"), ("桂平市", "全区平安县(市、区)")]),
@@ -281,7 +285,7 @@ GUIPING = Context(district=Division("450881", "桂平市", "桂平", "county", "
     ],
 )
 def test_lists_of_titles_and_of_recipients(text, places, expected) -> None:
-    ents = [ent(text, p, "place") for p in places]
+    ents = [ent(text, p, "place" if p.endswith(("村", "镇", "桂平")) else "agency") for p in places]
     assert awards(text, ents, GUIPING) == expected
 
 

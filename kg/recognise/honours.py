@@ -521,9 +521,18 @@ def _coordinated_titles(text: str, ts: int, te: int, strong: bool, rules: _Rules
             continue  # inside a quoted title
         left = _title(text, ts, m.start(), strong, rules)
         right = _title(text, m.end(), te, True, rules)
-        if left is not None and right is not None and rules.head.search(left[2]) and rules.head.search(right[2]):
+        if left is not None and right is not None and rules.head.search(left[2]) \
+                and (rules.head.search(right[2]) or _parallel(left[2], right[2], rules)):
             return [left, *_coordinated_titles(text, m.end(), te, True, rules)]
     return [whole] if whole is not None else []
+
+
+def _parallel(left: str, right: str, rules: _Rules) -> bool:
+    """全省检察机关先进集体和全省优秀公安局: both halves open with a level word and the right one has a marker.
+
+    全国法治与德治示范村 stays one title: 德治示范村 opens with no level word.
+    """
+    return bool(rules.level.match(left) and rules.level.match(right) and rules.marker.search(right))
 
 
 def _title(text: str, ts: int, te: int, strong: bool, rules: _Rules) -> tuple[int, int, str, bool] | None:

@@ -157,8 +157,10 @@ def _named(text: str, hs: int, he: int, head: str) -> Mention | None:
     before = _CLAUSE_BREAK.split(text[max(0, start - 6):start])[-1]  # within the name's own clause
     if any(t in before for t in data["triggers"]) or any(w in name for w in data["honour_words"]):
         return None  # 获评省级“枫桥式”司法所 is an honour
-    if (len(re.findall(r"[\u4e00-\u9fff]", name)) < 2 or _COUNTED.search(name)
-            or name in data["not_names"] or any(w in name for w in data["not_names"] if len(w) > 1)):
+    # 新华街道司法所: a town's own name before 街道 (街道 alone, 各街道, 镇街 are no name)
+    stem = name[:-2] if name.endswith("街道") and head in data["town_heads"] else name
+    if (len(re.findall(r"[\u4e00-\u9fff]", stem)) < 2 or _COUNTED.search(name)
+            or name in data["not_names"] or any(w in stem for w in data["not_names"] if len(w) > 1)):
         return None
     return _agency(text, start, he, name + head)
 

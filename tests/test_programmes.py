@@ -151,6 +151,10 @@ def test_coordinated_quotes_share_the_head() -> None:
     assert names("打造“清风”“暖阳”系列调解品牌") == ["清风调解品牌", "暖阳调解品牌"]
 
 
+def test_a_quoted_name_that_ends_in_the_shared_head_does_not_take_it_twice() -> None:
+    assert names("部署“重点行业领域安全隐患排查专项行动”和“春雷”行动") == ["重点行业领域安全隐患排查专项行动", "春雷行动"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

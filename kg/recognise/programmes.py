@@ -392,7 +392,7 @@ def _quoted(text: str, q: re.Match, core: str, words: str, head: str, end: int, 
             rules: _Rules) -> _Candidate | None:
     qs, qe = q.span()
     if rules.content_head.search(core) and len(core) >= 3:
-        if head in rules.keep_heads and not words:  # “智慧普法”平台 → 智慧普法平台
+        if head in rules.keep_heads and not words and not core.endswith(head):  # “智慧普法”平台 → 智慧普法平台
             return _Candidate(qs, end, _clean(core + head), _QUOTED, core)
         return _Candidate(qs, qe, core, _QUOTED, core)  # “乡村说法”: the name says what it is
     if head:

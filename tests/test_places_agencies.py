@@ -100,6 +100,9 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("430621", "县人民政府党组专题研究法治工作,政府党组会议学法三次。",
          ["岳阳县人民政府党组", "岳阳县政府党组"]),
         ("210311", "区委法治建设委员会召开全体会议。", ["千山区委法治建设委员会"]),
+        # a party committee's full name, with the city before the county: its usual name, 区委
+        ("621102", "中共定西市安定区委员会 定西市安定区人民政府", ["安定区委", "安定区政府"]),
+        ("411523", "中共新县委员会印发意见。", ["新县县委"]),
         ("210311", "《关于转发最高人民法院关于行政审判工作意见的通知》", ["最高人民法院"]),
         # any body of a jurisdiction, also where its head is not a bureau's
         ("110108", "区园林绿化局、区红十字会开展活动。", ["海淀区园林绿化局", "海淀区红十字会"]),

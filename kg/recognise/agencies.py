@@ -346,6 +346,10 @@ def _own_bare(h: _Head) -> list[Mention] | None:
     return None
 
 
+# 中共 or 中国共产党 and perhaps the city before a county: what opens a party committee's full name
+_PARTY_NAME_BEFORE = re.compile(r"(?:中共|中国共产党)(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|地区))?$")
+
+
 def _after_place(h: _Head) -> list[Mention] | None:
     """A place the place recogniser found: 镇海区司法局, 九龙湖镇调委会, 合川区区司法局."""
     text, js = h.text, h.js
@@ -362,6 +366,8 @@ def _after_place(h: _Head) -> list[Mention] | None:
     # 九龙湖镇党委 stays, and so does 内蒙古自治区党委 (a region's usual name)
     keep = h.head == "党委" and (not place.code or place.canonical.endswith("自治区"))
     body = h.head if keep else _canonical_head(h.head)
+    if h.head == "委员会" and _PARTY_NAME_BEFORE.search(text, max(0, place.start - 14), place.start):
+        body = "委"  # 中共定西市安定区委员会: the party committee's full name, 安定区委
     if place.code and (h.committee or body.startswith("委")) and _doubles_its_level(prefix):
         prefix += prefix[-1]  # 新县县委, 浦东新区区委: the level written twice
     return [_agency(text, place.start - len(league), h.he, league + prefix + h.committee + body, place.canonical)]

@@ -147,6 +147,21 @@ def test_quoted_and_open_class_programmes(text: str, canonical: str) -> None:
     assert canonical in names(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("二是深入开展三比三促机关作风建设。", ["三比三促"]),
+        ("在各村推行四议两公开工作法。", ["四议两公开"]),
+        ("坚持五湖四海，选好干部。", []),  # an idiom
+        ("开展一对一帮扶，开展两个全覆盖行动。", []),  # what the numerals count is no name
+        ("实施三年两步走计划。", []),
+        ("推行一村一品。", []),
+    ],
+)
+def test_unquoted_formula_after_a_launch_verb(text: str, expected: list[str]) -> None:
+    assert [n for n in names(text) if n in expected or not expected] == expected
+
+
 def test_coordinated_quotes_share_the_head() -> None:
     assert names("打造“清风”“暖阳”系列调解品牌") == ["清风调解品牌", "暖阳调解品牌"]
 

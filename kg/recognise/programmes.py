@@ -477,6 +477,28 @@ def _numbered_candidates(text: str, rules: _Rules, books: list[tuple[int, int]])
     return out
 
 
+_NUMERAL = "一二三四五六七八九十两"
+_NOT_A_COUNT = "(?![对年次个项批级类种名户月日天周期部套条])"
+# 深入开展五问五破机关作风建设: a numbered formula of two numerals, each before one character, right
+# after a launch verb; what a formula's parts count (一对一, 三年两次, 两个三级) is no name
+_FORMULA_AFTER_VERB = re.compile(
+    f"(?:开展|推行|实施|深化|推进|落实|推广|创新|探索|建立|坚持)(?:深入|持续|全面|扎实|广泛)?"
+    f"(([{_NUMERAL}]){_NOT_A_COUNT}([{_HAN}])([{_NUMERAL}]){_NOT_A_COUNT}([{_HAN}]))")
+
+
+def _formula_candidates(text: str, rules: _Rules, books: list[tuple[int, int]]) -> list[_Candidate]:
+    """An unquoted numbered formula after a launch verb: 开展五问五破…, 推行三联三帮 → 五问五破, 三联三帮."""
+    starts = [s for s, _ in books]
+    out = []
+    for m in _FORMULA_AFTER_VERB.finditer(text):
+        name = m.group(1)
+        if m.group(3) in _NUMERAL or m.group(5) in _NUMERAL or _inside(books, starts, m.start(1), m.end(1)) \
+                or _rejected_name(name, rules) or rules.formula_not_before.match(text, m.end(1)):
+            continue
+        out.append(_Candidate(m.start(1), m.end(1), name, _UNQUOTED, name))
+    return out
+
+
 _LEVEL_MODIFIER = re.compile(r"[一二三四五六七八九十两\d]级|[县市区乡镇村、]{2,6}[一二三四五]级")
 
 
@@ -536,7 +558,7 @@ def _key(name: str) -> str:
 
 
 #: The programme rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
-RULES = ("lexicon", "quoted", "unquoted", "numbered")
+RULES = ("lexicon", "quoted", "unquoted", "numbered", "formula")
 
 
 def find_programmes(text: str, ctx: Context, *, rules: Collection[str] = RULES) -> list[Mention]:
@@ -566,6 +588,8 @@ def find_programmes(text: str, ctx: Context, *, rules: Collection[str] = RULES) 
         cands += _unquoted_candidates(text, data, books)
     if "numbered" in rules:
         cands += _numbered_candidates(text, data, books)
+    if "formula" in rules:
+        cands += _formula_candidates(text, data, books)
     return [Mention("programme", c.canonical, text[c.start:c.end], "", c.start, c.end)
             for c in _resolve(cands)]
 

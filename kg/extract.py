@@ -9,6 +9,7 @@ has it, with offsets into the original text.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from kg.divisions import Gazetteer, gazetteer
@@ -17,6 +18,11 @@ from kg.recognise.places import find_places
 from kg.types import Context, Document, Mention, Metadata, Relation
 
 __all__ = ["context_for", "extract"]
+
+
+# what issues a county's report: a bureau, the government or its office, a party body; not a
+# mediation committee or a service centre that the opening happens to name first
+_AUTHOR_HEAD = re.compile(r"(?:局|政府|政府办公室|委|委办公室|办|人民法院|人民检察院)$")
 
 
 def context_for(md: Metadata, gaz: Gazetteer | None = None, *, opening: str = "") -> Context:
@@ -36,7 +42,8 @@ def context_for(md: Metadata, gaz: Gazetteer | None = None, *, opening: str = ""
     places_of = lambda s: find_places(s, ctx, gaz=gaz)  # noqa: E731
     agency = canonical_issuer(md.agency, md.title, ctx, places_of)
     if not agency and district is not None and opening:
-        first = next((a for a in find_agencies(opening, ctx, places_of(opening)) if a.parent == district.name), None)
+        first = next((a for a in find_agencies(opening, ctx, places_of(opening))
+                      if a.parent == district.name and _AUTHOR_HEAD.search(a.canonical)), None)
         agency = first.canonical if first else ""
     return dataclasses.replace(ctx, agency=agency)
 

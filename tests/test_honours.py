@@ -49,6 +49,8 @@ def awards(text: str, entities: list[Mention] = (), ctx: Context = CTX) -> list[
         ("东山村成功创建全国民主法治示范村。", "全国民主法治示范村"),
         ("江宁区荣膺全国首批“法治政府建设示范区”称号。", "全国法治政府建设示范区"),
         ("区司法局入选全国普法工作先进单位名单。", "全国普法工作先进单位"),
+        # 目标 in an appraisal's name is no goal
+        ("区司法局获评2022年度全市司法行政工作目标考核先进单位。", "全市司法行政工作目标考核先进单位"),
     ],
 )
 def test_triggers(text: str, honour: str) -> None:
@@ -293,3 +295,24 @@ def test_titles_created_in_number_are_honours_with_no_recipient() -> None:
     text = "全市共创建国家级民主法治示范村2个、自治区级8个。"
     assert [m.canonical for m in find_honours(text, GUIPING, [])[0]] == ["国家级民主法治示范村", "自治区级民主法治示范村"]
     assert awards(text, [], GUIPING) == []
+
+
+@pytest.mark.parametrize(
+    ("opening", "agency"),
+    [
+        ("区司法局在区委的领导下，扎实推进各项工作。", "城关区司法局"),
+        # a mediation committee the opening names first did not write the report
+        ("区人民调解委员会、雁北街道人民调解委员会被评为先进集体。", ""),
+    ],
+)
+def test_the_author_taken_from_the_opening_is_a_body_that_issues_reports(opening: str, agency: str) -> None:
+    from kg.divisions import gazetteer
+    from kg.extract import context_for
+    from kg.types import Metadata
+
+    gaz = gazetteer()
+    ctx = context_for(Metadata(district=gaz.by_code["620102"]), gaz, opening=opening)
+    assert ctx.agency == agency
+    # so 我局 in a report with no author found names no recipient
+    text = opening + "我局选送的微视频荣获全国法治动漫微电影作品征集展示活动优秀作品奖。"
+    assert [r.subject for r in find_honours(text, ctx, [])[1] if "作品" in r.object] == ([agency] if agency else [])

@@ -192,11 +192,16 @@ def _trim(text: str, ts: int, te: int, rules: _Rules) -> int:
     return te
 
 
+# 目标考核先进单位, 目标管理优秀单位: 目标 inside a title names an appraisal, not a goal
+_TARGET_WORDS_IN_NAMES = re.compile(r"目标(?:考核|管理|责任|绩效)")
+
+
 def _valid(title: str, strong: bool, rules: _Rules) -> bool:
     core = re.sub(r"\([^()]*\)$", "", title)  # 示范乡镇(街道): the head is before the brackets
     if not (rules.min_chars <= len(core) <= rules.max_chars) or not re.search(f"[{_HAN}]", core):
         return False
-    if rules.target.search(title) or "《" in title or rules.reject.search(core) or _NOT_A_TITLE.search(title):
+    if rules.target.search(_TARGET_WORDS_IN_NAMES.sub("", title)) or "《" in title or rules.reject.search(core) \
+            or _NOT_A_TITLE.search(title):
         return False
     headed = bool(rules.head.search(core) or rules.head.search(title))
     if strong:

@@ -103,6 +103,8 @@ def test_town_short_form_only_when_named_in_full(context_of):
         # a party committee's full name, with the city before the county: its usual name, 区委
         ("621102", "中共定西市安定区委员会 定西市安定区人民政府", ["安定区委", "安定区政府"]),
         ("411523", "中共新县委员会印发意见。", ["新县县委"]),
+        # the issuing bureau's own party group, named with no level
+        ("620102", "局党组专题研究法治工作,公安局党委、分局党组参加。", ["城关区司法局党组"]),
         ("210311", "《关于转发最高人民法院关于行政审判工作意见的通知》", ["最高人民法院"]),
         # any body of a jurisdiction, also where its head is not a bureau's
         ("110108", "区园林绿化局、区红十字会开展活动。", ["海淀区园林绿化局", "海淀区红十字会"]),

@@ -203,6 +203,8 @@ def find_agencies(text: str, ctx: Context, places: list[Mention], *, rules: Coll
         out += _national(text)
     if "pronouns" in rules and ctx.agency:  # 我局, 本局: the issuing agency
         out += [_agency(text, m.start(), m.end(), ctx.agency) for m in _patterns()[2].finditer(text)]
+        if ctx.agency.endswith("局"):  # 局党组, 我局党委: the issuing bureau's party group
+            out += [_agency(text, m.start(), m.end(), ctx.agency + m.group(1)) for m in _OWN_PARTY_GROUP.finditer(text)]
     if "abbreviations" in rules:
         out += _abbreviations(text, ctx)
     if "provincial_committees" in rules:
@@ -219,6 +221,9 @@ def find_agencies(text: str, ctx: Context, places: list[Mention], *, rules: Coll
     if "list_carry" in rules:
         out += _list_carry(text, out)
     return drop_nested({(a.start, a.end, a.canonical): a for a in out}.values(), keep_same_start=True)
+
+
+_OWN_PARTY_GROUP = re.compile(r"(?:(?<=[我本])|(?<![\u4e00-\u9fff]))(?:[我本])?局(党组|党委)")
 
 
 def _national(text: str) -> list[Mention]:

@@ -103,6 +103,14 @@ def test_town_short_form_only_when_named_in_full(context_of):
         # a party committee's full name, with the city before the county: its usual name, 区委
         ("621102", "中共定西市安定区委员会 定西市安定区人民政府", ["安定区委", "安定区政府"]),
         ("411523", "中共新县委员会印发意见。", ["新县县委"]),
+        # a body's name may hold one 和 (政务服务和大数据管理局); a level char that opens a word is no level
+        ("621102", "区政务服务和大数据管理局、区司法局和财政局、县域治理中心。",
+         ["安定区政务服务和大数据管理局", "安定区司法局"]),
+        # county bodies named by their usual short heads, the party committee's offices among them
+        ("621102", "区禁毒办、区综治办、区委政研室、区侨联、区档案馆参加。",
+         ["安定区禁毒办", "安定区综治办", "安定区委政研室", "安定区侨联", "安定区档案馆"]),
+        # a police station or a people's tribunal by its own short name; 公安派出所 is a kind
+        ("621102", "凤翔派出所、巉口人民法庭联合调解,经公安派出所核实。", ["凤翔派出所", "巉口人民法庭"]),
         # the issuing bureau's own party group, named with no level
         ("620102", "局党组专题研究法治工作,公安局党委、分局党组参加。", ["城关区司法局党组"]),
         ("210311", "《关于转发最高人民法院关于行政审判工作意见的通知》", ["最高人民法院"]),

@@ -152,8 +152,8 @@ def _named(text: str, hs: int, he: int, head: str) -> Mention | None:
                 return None
             if "(" not in name[:at] and "（" not in name[:at]:
                 start, name = start + at, name[at:]  # else 浙杭(宁波): the place is in the brackets
-    if name in data["generic_names"]:
-        return None  # 律师调解室, 普法工作室: a kind of room, not a named one
+    if name in data["generic_names"] or name.endswith(tuple(data["generic_name_endings"])):
+        return None  # 律师调解室, 普法工作室, 公安派出所: a kind of room or station, not a named one
     before = _CLAUSE_BREAK.split(text[max(0, start - 6):start])[-1]  # within the name's own clause
     if any(t in before for t in data["triggers"]) or any(w in name for w in data["honour_words"]):
         return None  # 获评省级“枫桥式”司法所 is an honour
@@ -600,6 +600,16 @@ def _generic_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, heads)))
 
 
+def _over_and(text: str, i: int, hs: int) -> int:
+    """区政务服务和大数据管理局: a body's name may hold one 和 when what stands before it is no body."""
+    if i < 2 or text[i - 1] != "和" or hs - i < 2:
+        return i
+    j = _walk_back(text, i - 1, 8)
+    if j is None or j >= i - 2 or re.search(r"[局委办会院所部厅处室站队中心组]$", text[j:i - 1]):
+        return i  # 区司法局和财政局: two bodies
+    return j
+
+
 def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention]) -> list[Mention]:
     """Jurisdiction + a free-form body name + a generic head: 区惠民帮扶中心, 区律师行业党委."""
     data = _data()
@@ -613,10 +623,12 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
         i = _walk_back(text, hs, 12)
         if i is None or i >= hs - 1:
             continue
+        i = _over_and(text, i, hs)
         place = place_start.get(i)
         if place is not None and place.code:
             name, jurisdiction, body_start = place.canonical, place.canonical, place.end
-        elif text[i] in "区县市省旗州盟" and (i == 0 or text[i - 1] not in data["not_before_level"]):
+        elif text[i] in "区县市省旗州盟" and (i == 0 or text[i - 1] not in data["not_before_level"]) \
+                and text[i + 1] not in "域场民级属内外辖":  # 县域治理中心, 市场监管…: a word, no level
             # 市、区惠民帮扶中心: one body per jurisdiction listed.
             coord = LEVEL_COORDINATION.search(text, max(0, i - 6), i + 1)
             levels = coordinated_levels(coord.group(1)) if coord else [text[i]]

@@ -212,6 +212,13 @@ def resolve_district(title: str, agency: str, text: str, *,
                 evidence[code].score += (2.0 if i == 0 else 1.0) + min(n, 5) * 0.2
             if i == 0 and (higher.name + div.name in text or higher.short + div.name in text):
                 evidence[code].score += 5.0
+    if len({div.name for div in divs.values()}) < len(divs):
+        # counties of one name (鼓楼区 in 南京 and 福州): the one whose towns the report names
+        for code in divs:
+            towns = sum(1 for town in gaz.towns(code) if len(town) >= 3 and town in text)
+            if towns:
+                evidence[code].score += min(towns, 5) * 1.5
+                evidence[code].where.append(f"towns×{towns}")
     best = max(divs, key=lambda c: (evidence[c].score, -int(c)))
     return gaz.current(divs[best]), ", ".join(evidence[best].where)
 

@@ -55,6 +55,9 @@ def test_report_year(title, body, issued, year):
         # two 江北区: the text's city decides
         ("关于2023年度宁波市江北区法治政府建设情况的报告\n全区……", "江北区", "330205"),
         ("重庆市江北区司法局2020年工作总结\n全区……", "江北区", "500105"),
+        # two 鼓楼区 and no city named: the one whose subdistricts the report names
+        ("鼓楼区司法局2023年工作总结\n温泉街道、东街街道获评法治示范街道。", "鼓楼区", "350102"),
+        ("鼓楼区司法局2023年工作总结\n湖南路街道获评法治示范街道。", "鼓楼区", "320106"),
         # a bare 区司法局 plus the district's short name and its city
         ("区司法局2022年工作总结\n今年,宁波市法治镇海建设……法治镇海。", "镇海区", "330211"),
         # short forms of banners and autonomous counties

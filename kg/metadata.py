@@ -193,8 +193,8 @@ def resolve_district(title: str, agency: str, text: str, *,
         evidence[code].where.append(f"body×{n}")
     if not divs:
         # Only short forms (镇海, 江北): admit those of the cities the text names.
-        cities = {d.code for name in set(re.findall(r"[\u4e00-\u9fff]{2,8}?[市州盟]", text))
-                  for d in gaz.named(name) if d.level in ("city", "province")}
+        cities = {d.code for m in re.finditer(r"[市州盟]", text) for size in range(3, 10)
+                  for d in gaz.named(text[max(0, m.end() - size):m.end()]) if d.level in ("city", "province")}
         for code, div in gaz.by_code.items():
             if div.level == "county" and div.parent in cities and div.short and len(div.short) >= 2:
                 n = text.count(div.short)
@@ -202,6 +202,17 @@ def resolve_district(title: str, agency: str, text: str, *,
                     divs[code] = div
                     evidence[code].score += min(n, 10) * 0.5
                     evidence[code].where.append(f"short×{n}")
+        if not divs:
+            # no county named at all: the county of the named city whose towns the report names
+            for code, div in gaz.by_code.items():
+                level = div.name[-1]
+                if div.level == "county" and div.parent in cities and level in "县区旗" \
+                        and re.search(f"[全我本]{level}|{level}(?:委|政府|司法局)", text):
+                    towns = sum(1 for town in gaz.towns(code) if len(town) >= 3 and town in text)
+                    if towns >= 2:
+                        divs[code] = div
+                        evidence[code].score += min(towns, 5) * 1.5
+                        evidence[code].where.append(f"towns×{towns}")
     if not divs:
         return None, "no county-level name in the text"
     for code, div in divs.items():

@@ -74,6 +74,20 @@ def test_district_resolution(text, name, code):
     assert md.district is not None and (md.district.name, md.district.code) == (name, code)
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # no county named: the county of the named city whose towns the report names, if it speaks as a county
+        ("县司法局2023年工作总结\n落实宿州市司法局部署,全县开展普法。砀城镇、良梨镇建成法治广场。", "砀山县"),
+        ("市司法局2023年工作总结\n宿州市开展普法。砀城镇、良梨镇建成法治广场。", None),  # the city's own report
+        ("县司法局2023年工作总结\n落实宿州市司法局部署,全县开展普法。砀城镇建成法治广场。", None),  # one town
+    ],
+)
+def test_a_county_named_only_by_its_city_and_towns(text, name):
+    md = read_metadata(text)
+    assert (md.district.name if md.district else None) == name
+
+
 def test_no_district_named_stays_unresolved():
     assert read_metadata("区司法局2022年工作总结\n全区法治建设取得成效。").district is None
 

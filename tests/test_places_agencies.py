@@ -111,6 +111,8 @@ def test_town_short_form_only_when_named_in_full(context_of):
          ["安定区禁毒办", "安定区综治办", "安定区委政研室", "安定区侨联", "安定区档案馆"]),
         # a police station or a people's tribunal by its own short name; 公安派出所 is a kind
         ("621102", "凤翔派出所、巉口人民法庭联合调解,经公安派出所核实。", ["凤翔派出所", "巉口人民法庭"]),
+        # a town's short name that opens with a character that stops other names (内官营镇)
+        ("621102", "内官营司法所获评省级枫桥式司法所。", ["内官营司法所"]),
         # the issuing bureau's own party group, named with no level
         ("620102", "局党组专题研究法治工作,公安局党委、分局党组参加。", ["城关区司法局党组"]),
         ("210311", "《关于转发最高人民法院关于行政审判工作意见的通知》", ["最高人民法院"]),

@@ -468,6 +468,26 @@ _SCHOOL_KIND = re.compile(r"(?:高级|普通|初级|日制|民族|公办|民办|
                           r"|完全|各级|各类)$|办|避免|扩大|鼓励|举办|设立")
 
 
+def _whole_town_name(h: _Head, named: Mention) -> Mention:
+    """内官营司法所: a town's short name may open with a character that stops other names (内, 上, 中)."""
+    if h.ctx.district is None or named.start == 0:
+        return named
+    towns = _town_short_names(h.ctx.district.code)
+    name = named.canonical[:-len(h.head)]
+    for extra in (1, 2):
+        start = named.start - extra
+        if start >= 0 and h.text[start:named.start] + name in towns and name not in towns:
+            return _agency(h.text, start, named.end, h.text[start:named.start] + named.canonical, named.parent)
+    return named
+
+
+@functools.cache
+def _town_short_names(county_code: str) -> frozenset[str]:
+    from kg.divisions import gazetteer  # noqa: PLC0415
+
+    return frozenset(re.sub(r"(?:镇|乡|街道|苏木)$", "", town) for town in gazetteer().towns(county_code))
+
+
 def _named_body(h: _Head) -> list[Mention] | None:
     """A proper name before a head that takes one: “永和”调解工作室, 浙江同璟律师事务所."""
     if h.head not in _data()["named_heads"]:
@@ -478,6 +498,8 @@ def _named_body(h: _Head) -> list[Mention] | None:
     named = _named(h.text, h.hs, h.he, h.head)
     if named is None or school and _SCHOOL_KIND.search(named.canonical[:-len(h.head)]):
         return None  # 高级中学, 民族小学, 研究型大学: a kind of school, not one school
+    if h.head in _data()["town_heads"]:
+        named = _whole_town_name(h, named)
     level = named.canonical[:1]
     target = _level_place(level, h.ctx) if level in "区县市旗" and len(named.canonical) - len(h.head) >= 3 else None
     if target is not None:  # 区实验小学: the level word is the report's own county

@@ -57,6 +57,7 @@ _SENT_YEAR = re.compile(r"(?<![\d\-—–~至到])((?:19|20)\d\d)\s*年(?!度?\s
 _TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
 _LEAD_FILLER = re.compile(
     r"^(?:(?:\d{4}年(?:度)?|\d{1,2}月(?:份)?|今年|去年|同年|年内|全年|其中|同时|此外|另外|并|还|也|均|已|先后|"
+    r"(?:一|近|多|历)年来|今年以来|近[\d一二三两四五]+年(?:来)?|"
     r"成功|再次|又|连续\S{1,3}年|荣|喜|分别|相继|一举)[，,]?)*$")
 _AGENCY_END = re.compile(r"(?:厅|局|部|委|办|政府|委员会|办公室|院|会|组|中心|联)(?:联合|共同|正式)?$")
 _TRAILING = re.compile(r"(?:等|之一)$")
@@ -542,7 +543,9 @@ def _parallel(left: str, right: str, rules: _Rules) -> bool:
 
 def _title(text: str, ts: int, te: int, strong: bool, rules: _Rules) -> tuple[int, int, str, bool] | None:
     """A title from ``ts`` to ``te``: (start, end, canonical, whether it was a tally such as 1家)."""
-    tally = bool(rules.count.search(text[ts:te].rstrip()))
+    counted = rules.count.search(text[ts:te].rstrip())
+    # 示范村2个: how many were made, with no recipient named; 等荣誉10余项: how many the subject received
+    tally = bool(counted) and not re.search(r"(?:荣誉|称号|奖项|表彰)$", text[ts:ts + counted.start()])
     te = _trim(text, ts, te, rules)
     raw = text[ts:te]
     name = _clean(raw).strip("、")

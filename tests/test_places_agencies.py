@@ -111,6 +111,13 @@ def test_town_short_form_only_when_named_in_full(context_of):
          ["安定区禁毒办", "安定区综治办", "安定区委政研室", "安定区侨联", "安定区档案馆"]),
         # a police station or a people's tribunal by its own short name; 公安派出所 is a kind
         ("621102", "凤翔派出所、巉口人民法庭联合调解,经公安派出所核实。", ["凤翔派出所", "巉口人民法庭"]),
+        # service stations and rooms of towns and communities; forensic institutes named like firms;
+        # a mediation committee of a trade; community corrections bodies
+        ("621102", "凤翔镇公共法律服务站、中华路社区公共法律服务室建成,各村公共法律服务室全覆盖。",
+         ["凤翔镇公共法律服务站", "中华路社区公共法律服务室"]),
+        ("621102", "甘肃正德司法鉴定所参与鉴定,委托司法鉴定所。", ["甘肃正德司法鉴定所"]),
+        ("621102", "区道路交通事故纠纷人民调解委员会、区社区矫正管理局。",
+         ["安定区道路交通事故纠纷人民调解委员会", "安定区社区矫正管理局"]),
         # a town's short name that opens with a character that stops other names (内官营镇)
         ("621102", "内官营司法所获评省级枫桥式司法所。", ["内官营司法所"]),
         # the issuing bureau's own party group, named with no level

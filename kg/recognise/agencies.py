@@ -145,7 +145,7 @@ def _named(text: str, hs: int, he: int, head: str) -> Mention | None:
             if name.startswith(word) and len(name) > len(word):
                 start, name = start + len(word), name[len(word):]
                 break
-        if head.endswith("律师事务所"):
+        if head.endswith(("律师事务所", "司法鉴定所", "司法鉴定中心")):
             # A firm's name opens with its province or city: 浙江同璟, 广东铭泓.
             at = _first_place(name)
             if at is None:
@@ -158,7 +158,7 @@ def _named(text: str, hs: int, he: int, head: str) -> Mention | None:
     if any(t in before for t in data["triggers"]) or any(w in name for w in data["honour_words"]):
         return None  # 获评省级“枫桥式”司法所 is an honour
     # 新华街道司法所: a town's own name before 街道 (街道 alone, 各街道, 镇街 are no name)
-    stem = name[:-2] if name.endswith("街道") and head in data["town_heads"] else name
+    stem = re.sub(r"(?:街道|社区|村)$", "", name) if head in data["town_heads"] else name
     if (len(re.findall(r"[\u4e00-\u9fff]", stem)) < 2 or _COUNTED.search(name)
             or name in data["not_names"] or any(w in stem for w in data["not_names"] if len(w) > 1)):
         return None
@@ -669,7 +669,8 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
             continue  # 县司法局建立府院: a body and a verb, not one body's name
         if not 2 <= len(body) <= 10 or any(body.startswith(w) for w in data["not_names"]) \
                 or any(w in body for w in data["honour_words"]) or re.search(r"[0-9一二三四五六七八九十]", body) \
-                or body.count("(") != body.count(")") or body.count("（") != body.count("）"):
+                or body.count("(") != body.count(")") or body.count("（") != body.count("）") \
+                or body[:1] in "(（":  # 县（市）区…: a statute's list of levels
             continue
         if place is not None and place.code:
             new = [_agency(text, i, he, name + body + m.group(), jurisdiction)]

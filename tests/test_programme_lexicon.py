@@ -174,6 +174,8 @@ def test_lexicon_entry_found(text: str, canonical: str) -> None:
     ("text", "canonical"),
     [
         ("完善“行刑衔接”工作机制", "两法衔接"),  # 行刑衔接 is the same programme as 两法衔接
+        ("组织“国家安全教育日”主题宣传", "全民国家安全教育日"),  # the day, with or without 全民
+        ("提高“综合查一次”联合检查比例", "综合查一次"),
         ("推行行政首长出庭应诉制度", "行政机关负责人出庭应诉制度"),
         ("推行党政机关法律顾问制度", "党政机关法律顾问制度"),
         ("持续推进“律师参与信访积案化解”", "律师参与信访积案化解"),  # the pattern keeps the form named

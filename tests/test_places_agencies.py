@@ -118,6 +118,9 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("621102", "甘肃正德司法鉴定所参与鉴定,委托司法鉴定所。", ["甘肃正德司法鉴定所"]),
         ("621102", "区道路交通事故纠纷人民调解委员会、区社区矫正管理局。",
          ["安定区道路交通事故纠纷人民调解委员会", "安定区社区矫正管理局"]),
+        # the usual short forms of courts and of the supreme court and procuratorate
+        ("621102", "市中院、省高院、最高检和最高法联合调研。",
+         ["定西市中级人民法院", "甘肃省高级人民法院", "最高人民检察院", "最高人民法院"]),
         # a town's short name that opens with a character that stops other names (内官营镇)
         ("621102", "内官营司法所获评省级枫桥式司法所。", ["内官营司法所"]),
         # the issuing bureau's own party group, named with no level

@@ -58,6 +58,7 @@ RULE_TABLE = [
     ("lgkg_programmes", "unquoted", "深入开展四史学习教育。", "620102", "四史学习教育"),
     ("lgkg_programmes", "numbered", "推行化解物业纠纷五步工作法。", "620102", "五步工作法"),
     ("lgkg_programmes", "formula", "深入开展三比三促作风建设。", "620102", "三比三促"),
+    ("lgkg_programmes", "law_into", "组织《民法典》进农村宣讲。", "620102", "民法典进农村"),
     ("lgkg_honours", "title_conjunctions", "我区荣获全省平安建设先进区和全国七五普法先进区称号。", "620102",
      "全国七五普法先进区"),
 ]

@@ -162,6 +162,19 @@ def test_unquoted_formula_after_a_launch_verb(text: str, expected: list[str]) ->
     assert [n for n in names(text) if n in expected or not expected] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("开展“《民法典》进万家”活动", ["民法典进万家"]),  # a law's title inside the quoted name
+        ("组织《民法典》进农村、《宪法》进校园宣讲", ["民法典进农村", "宪法进校园"]),
+        ("送《中华人民共和国民法典》进社区", ["民法典进社区"]),
+        ("认真学习《民法典》,印发“《实施方案》”", []),  # a law studied, a title in quotes
+    ],
+)
+def test_a_law_carried_somewhere_is_a_campaign(text: str, expected: list[str]) -> None:
+    assert names(text) == expected
+
+
 def test_coordinated_quotes_share_the_head() -> None:
     assert names("打造“清风”“暖阳”系列调解品牌") == ["清风调解品牌", "暖阳调解品牌"]
 

@@ -165,7 +165,8 @@ def _read_rules(path: Path) -> _Rules:
         closing = "".join(sorted({c for _, c in data["quote_pairs"]}))
         n = int(data["max_quoted_chars"])
         quote = re.compile(
-            f"([{re.escape(opening)}])([^{re.escape(_QUOTES)}\\n《》]{{1,{n}}}?)([{re.escape(closing)}])")
+            f"([{re.escape(opening)}])((?:[^{re.escape(_QUOTES)}\\n《》]|《[^》{re.escape(_QUOTES)}\\n]{{1,12}}》)"
+            f"{{1,{n}}}?)([{re.escape(closing)}])")
         heads = data["keep_heads"] + data["brand_heads"] + data["channel_heads"] + data["event_heads"] \
             + data["weak_heads"]
         skip = _alternation(data["tail_skip_prefixes"])
@@ -379,7 +380,9 @@ def _quoted_candidates(text: str, rules: _Rules, books: list[tuple[int, int]]) -
             qs, qe = q.span()
             if _inside(books, starts, qs, qe):
                 continue
-            core = _clean(q.group(2))
+            if re.fullmatch(r"《[^》]*》", q.group(2)):
+                continue  # “《总体方案》”: a document's title in quotes
+            core = _clean(q.group(2)).replace("《", "").replace("》", "")  # “《民法典》进万家”
             if _rejected_name(core, rules):
                 continue
             cand = _quoted(text, q, core, words, head, end if q is chain[-1] else qe, launched, rules)
@@ -499,6 +502,17 @@ def _formula_candidates(text: str, rules: _Rules, books: list[tuple[int, int]]) 
     return out
 
 
+# 《民法典》进农村, 《宪法》进万家: a law carried into a kind of place, named by the law's title
+_LAW_INTO = re.compile(r"《([\u4e00-\u9fff]{1,12}?(?:法|法典|条例))》(进(?:万家|千家万户|农村|乡村|社区|企业|校园|学校"
+                       r"|机关|家庭|网络|军营|村居|单位|寺庙|宗教活动场所|园区|市场|工地|景区|医院|牧区))")
+
+
+def _law_into_candidates(text: str) -> list[_Candidate]:
+    """开展《民法典》进农村活动 → 民法典进农村: a campaign that carries a law somewhere, not the law's title."""
+    return [_Candidate(m.start(), m.end(), m.group(1).removeprefix("中华人民共和国") + m.group(2), _UNQUOTED,
+                       m.group(1)) for m in _LAW_INTO.finditer(text)]
+
+
 _LEVEL_MODIFIER = re.compile(r"[一二三四五六七八九十两\d]级|[县市区乡镇村、]{2,6}[一二三四五]级")
 
 
@@ -558,7 +572,7 @@ def _key(name: str) -> str:
 
 
 #: The programme rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
-RULES = ("lexicon", "quoted", "unquoted", "numbered", "formula")
+RULES = ("lexicon", "quoted", "unquoted", "numbered", "formula", "law_into")
 
 
 def find_programmes(text: str, ctx: Context, *, rules: Collection[str] = RULES) -> list[Mention]:
@@ -590,6 +604,8 @@ def find_programmes(text: str, ctx: Context, *, rules: Collection[str] = RULES) 
         cands += _numbered_candidates(text, data, books)
     if "formula" in rules:
         cands += _formula_candidates(text, data, books)
+    if "law_into" in rules:
+        cands += _law_into_candidates(text)
     return [Mention("programme", c.canonical, text[c.start:c.end], "", c.start, c.end)
             for c in _resolve(cands)]
 

@@ -153,6 +153,7 @@ def test_quoted_and_open_class_programmes(text: str, canonical: str) -> None:
         ("二是深入开展三比三促机关作风建设。", ["三比三促"]),
         ("在各村推行四议两公开工作法。", ["四议两公开"]),
         ("坚持五湖四海，选好干部。", []),  # an idiom
+        ("对整改情况开展“回头看”。", []),  # a review of the work, no programme
         ("开展一对一帮扶，开展两个全覆盖行动。", []),  # what the numerals count is no name
         ("实施三年两步走计划。", []),
         ("推行一村一品。", []),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import opencc
 import pytest
@@ -343,3 +344,23 @@ def test_bad_rules(tmp_path) -> None:
 def test_shipped_data_loads() -> None:
     assert P._lexicon().literal["八五普法"] == "八五普法"
     assert "专项行动" in P._rules().keep_heads
+
+
+def test_lexicon_patterns_are_tried_only_where_they_can_begin() -> None:
+    import re._parser as sre_parse
+
+    chars, empty = P._first_chars(sre_parse.parse("(?:4[.·]?15)?(?:全民)?国家安全教育日"))
+    assert chars == {"4", "全", "国"} and not empty
+    assert P._first_chars(sre_parse.parse("(?:[\u4e00-\u9fff]{2}型)?模范机关创建"))[0] is None  # any Han: everywhere
+    assert P._first_chars(sre_parse.parse("(?<=落实)双随机"))[0] == {"双"}  # a lookbehind consumes nothing
+    assert P._first_chars(sre_parse.parse("(?:一村)?"))[1]  # may match nothing
+
+
+def test_the_lexicon_scan_finds_what_one_alternation_finds() -> None:
+    lex = P._lexicon()
+    alternation = re.compile("|".join(sorted(
+        {re.escape(a) for a in lex.literal} | {f"(?:{p.pattern})" for p, _ in lex.regexes}, key=len, reverse=True)))
+    text = ("开展“4·15”全民国家安全教育日、宪法宣传周和民法典宣传月活动,推进“八五”普法,建立诉调、检调、公调对接机制,"
+            "深入推进学习型模范机关创建,落实行政执法三项制度和“双随机、一公开”监管。")
+    view = P._strip_view(text)[0]
+    assert lex.finditer(view) == [m.span() for m in alternation.finditer(view) if m.end() > m.start()]

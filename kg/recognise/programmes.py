@@ -33,9 +33,11 @@ import bisect
 import functools
 import json
 import re
+import re._constants as _sre  # the regex parser's opcodes, to read where a pattern can begin
+import re._parser as _sre_parse
 from collections import Counter, defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import KGError
@@ -91,9 +93,67 @@ def _fail(path: Path, what: str, err: Exception | None = None) -> KGError:
 # -- data ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Lexicon:
-    pattern: re.Pattern[str]  # every alias and pattern in one plain alternation (fast)
+    pattern: re.Pattern[str]  # every literal alias in one plain alternation (fast: it opens with a literal)
     literal: dict[str, str]  # alias → canonical
     regexes: tuple[tuple[re.Pattern[str], str], ...]  # pattern → canonical ("{0}": the matched text)
+    # the patterns by the characters they can begin with, so each is tried only where one stands
+    first: re.Pattern[str] | None = None
+    by_first: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    anywhere: re.Pattern[str] | None = None  # the patterns that may begin with any character
+
+    def finditer(self, view: str) -> list[tuple[int, int]]:
+        """Spans of aliases and patterns in ``view``: leftmost, then longest, never overlapping."""
+        found = [m.span() for m in self.pattern.finditer(view)]
+        if self.anywhere is not None:
+            found += [m.span() for m in self.anywhere.finditer(view)]
+        if self.first is not None:
+            for m in self.first.finditer(view):
+                hit = self.by_first[m.group()].match(view, m.start())
+                if hit and hit.end() > hit.start():
+                    found.append(hit.span())
+        found.sort(key=lambda span: (span[0], -span[1]))
+        out, end = [], -1
+        for start, stop in found:
+            if start >= end:
+                out.append((start, stop))
+                end = stop
+        return out
+
+
+def _first_chars(items) -> tuple[set[str] | None, bool]:
+    """The characters a parsed regex can begin with (None: any), and whether it can match nothing."""
+    out: set[str] = set()
+    for op, av in items:
+        if op is _sre.LITERAL:
+            return out | {chr(av)}, False
+        if op is _sre.IN:
+            chars = set()
+            for o, a in av:
+                if o is _sre.LITERAL:
+                    chars.add(chr(a))
+                elif o is _sre.RANGE and a[1] - a[0] < 256:
+                    chars.update(map(chr, range(a[0], a[1] + 1)))
+                else:
+                    return None, False
+            return out | chars, False
+        if op is _sre.SUBPATTERN or op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) or op is _sre.BRANCH:
+            if op is _sre.BRANCH:
+                parts = [_first_chars(alt) for alt in av[1]]
+                empty = any(e for _, e in parts)
+            else:
+                sub, empty = _first_chars(av[3] if op is _sre.SUBPATTERN else av[2])
+                parts = [(sub, empty)]
+                empty = empty or op is not _sre.SUBPATTERN and av[0] == 0
+            if any(chars is None for chars, _ in parts):
+                return None, False
+            out |= set().union(*(chars for chars, _ in parts))
+            if not empty:
+                return out, False
+            continue
+        if op in (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT):
+            continue  # zero-width: what follows begins the match
+        return None, False
+    return out, True
 
 
 @dataclass(frozen=True)
@@ -126,7 +186,7 @@ class _Rules:
 
 
 def _read_lexicon(path: Path) -> _Lexicon:
-    alts: list[str] = []
+    literal_alts: list[str] = []
     literal: dict[str, str] = {}
     regexes: list[tuple[re.Pattern[str], str]] = []
     try:
@@ -150,12 +210,23 @@ def _read_lexicon(path: Path) -> _Lexicon:
                         '({"canonical": str, "aliases": [str], "patterns": [regex], "source": str})', err) from err
         for alias in aliases:
             literal.setdefault(alias, name)
-            alts.append(re.escape(alias))
-        for compiled, source in patterns:
-            regexes.append((compiled, name))
-            alts.append(f"(?:{source})")
-    alts = sorted(set(alts), key=len, reverse=True)
-    return _Lexicon(re.compile("|".join(alts)), literal, tuple(regexes))
+            literal_alts.append(re.escape(alias))
+        regexes += [(compiled, name) for compiled, _ in patterns]
+    by_first: dict[str, list[str]] = {}
+    anywhere: list[str] = []
+    for compiled, source in {(p, p.pattern) for p, _ in regexes}:
+        chars, empty = _first_chars(_sre_parse.parse(source))
+        if chars is None or empty:  # no telling where it begins: tried everywhere, on its own
+            anywhere.append(f"(?:{source})")
+            continue
+        for c in chars:
+            by_first.setdefault(c, []).append(source)
+    literal_alts = sorted(set(literal_alts), key=len, reverse=True)
+    first = re.compile(f"[{''.join(map(re.escape, sorted(by_first)))}]") if by_first else None
+    return _Lexicon(re.compile("|".join(literal_alts) or "(?!)"), literal, tuple(regexes), first,
+                    {c: re.compile("|".join(f"(?:{p})" for p in sorted(ps, key=len, reverse=True)))
+                     for c, ps in by_first.items()},
+                    re.compile("|".join(anywhere)) if anywhere else None)
 
 
 def _read_rules(path: Path) -> _Rules:
@@ -268,20 +339,21 @@ def _balance(text: str, start: int, end: int) -> tuple[int, int]:
 def _lexicon_candidates(text: str, lex: _Lexicon) -> list[_Candidate]:
     view, offsets = _strip_view(text)
     out = []
-    for m in lex.pattern.finditer(view):
-        if m.end() <= m.start():
+    for ms, me in lex.finditer(view):
+        if me <= ms:
             continue
-        name = lex.literal.get(m.group())
+        surface = view[ms:me]
+        name = lex.literal.get(surface)
         if name is None:  # a pattern matched: find which (a handful, on this span only)
-            name = next((c for p, c in lex.regexes if p.fullmatch(view, m.start(), m.end())), None)
+            name = next((c for p, c in lex.regexes if p.fullmatch(view, ms, me)), None)
             if name is None:
                 continue
         if name == "{0}":
-            name = m.group()
-        start, end = offsets[m.start()], offsets[m.end() - 1] + 1
+            name = surface
+        start, end = offsets[ms], offsets[me - 1] + 1
         start, end = _balance(text, start, end)
         out.append(_Candidate(start, end, name, _LEXICON))
-        out += _coordinated_literals(view, offsets, m.start(), m.group(), lex)
+        out += _coordinated_literals(view, offsets, ms, surface, lex)
     return out
 
 

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -154,6 +155,16 @@ def _county_mentions(text: str, gaz: Gazetteer, *, min_len: int = 3) -> list[tup
     return found
 
 
+@functools.cache
+def _counties_in(gaz: Gazetteer) -> dict[str, list[Division]]:
+    """The county-level divisions of each city (and province), by its code."""
+    out: dict[str, list[Division]] = defaultdict(list)
+    for div in gaz.by_code.values():
+        if div.level == "county":
+            out[div.parent].append(div)
+    return out
+
+
 def _named_any(text: str, div: Division) -> int:
     forms = {div.name, div.short} - {""}
     return sum(text.count(f) for f in forms if len(f) >= 2)
@@ -195,8 +206,10 @@ def resolve_district(title: str, agency: str, text: str, *,
         # Only short forms (镇海, 江北): admit those of the cities the text names.
         cities = {d.code for m in re.finditer(r"[市州盟]", text) for size in range(3, 10)
                   for d in gaz.named(text[max(0, m.end() - size):m.end()]) if d.level in ("city", "province")}
-        for code, div in gaz.by_code.items():
-            if div.level == "county" and div.parent in cities and div.short and len(div.short) >= 2:
+        counties = [div for city in cities for div in _counties_in(gaz).get(city, ())]
+        for div in counties:
+            code = div.code
+            if div.short and len(div.short) >= 2:
                 n = text.count(div.short)
                 if n:
                     divs[code] = div
@@ -204,9 +217,9 @@ def resolve_district(title: str, agency: str, text: str, *,
                     evidence[code].where.append(f"short×{n}")
         if not divs:
             # no county named at all: the county of the named city whose towns the report names
-            for code, div in gaz.by_code.items():
-                level = div.name[-1]
-                if div.level == "county" and div.parent in cities and level in "县区旗" \
+            for div in counties:
+                code, level = div.code, div.name[-1]
+                if level in "县区旗" \
                         and re.search(f"[全我本]{level}|{level}(?:委|政府|司法局)", text):
                     towns = sum(1 for town in gaz.towns(code) if len(town) >= 3 and town in text)
                     if towns >= 2:

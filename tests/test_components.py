@@ -53,6 +53,7 @@ RULE_TABLE = [
     ("lgkg_agencies", "pronouns", "我局认真贯彻部署。", "620102", "城关区司法局"),
     ("lgkg_agencies", "list_carry", "与区工信局、科创局等部门对接。", "620102", "城关区科创局"),
     ("lgkg_agencies", "title_issuers", "印发《城关区司法局关于开展调解的通知》。", "620102", "城关区司法局"),
+    ("lgkg_agencies", "shared_heads", "酒泉路街道、张掖路街道司法所联合调解。", "620102", "酒泉路街道司法所"),
     ("lgkg_programmes", "lexicon", "深入实施“八五”普法规划。", "620102", "八五普法"),
     ("lgkg_programmes", "quoted", "组织开展“清风护企”专项行动。", "620102", "清风护企专项行动"),
     ("lgkg_programmes", "unquoted", "深入开展四史学习教育。", "620102", "四史学习教育"),

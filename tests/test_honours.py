@@ -324,3 +324,9 @@ def test_the_author_taken_from_the_opening_is_a_body_that_issues_reports(opening
     # so 我局 in a report with no author found names no recipient
     text = opening + "我局选送的微视频荣获全国法治动漫微电影作品征集展示活动优秀作品奖。"
     assert [r.subject for r in find_honours(text, ctx, [])[1] if "作品" in r.object] == ([agency] if agency else [])
+
+
+def test_of_a_place_and_the_body_it_names_by_a_shared_head_the_body_receives() -> None:
+    text = "下湾镇、石龙镇司法所分别获评全区模范司法所和全区规范化司法所。"
+    ents = [ent(text, "下湾镇", "place"), ent(text, "下湾镇", "agency", "下湾镇司法所"), ent(text, "石龙镇司法所")]
+    assert awards(text, ents, GUIPING) == [("下湾镇司法所", "全区模范司法所"), ("石龙镇司法所", "全区规范化司法所")]

@@ -121,6 +121,9 @@ def test_town_short_form_only_when_named_in_full(context_of):
         # the usual short forms of courts and of the supreme court and procuratorate
         ("621102", "市中院、省高院、最高检和最高法联合调研。",
          ["定西市中级人民法院", "甘肃省高级人民法院", "最高人民检察院", "最高人民法院"]),
+        # towns listed before one body head share it; a county body after a town does not
+        ("310109", "北外滩街道、嘉兴路街道人民调解委员会和欧阳路街道、区司法局。",
+         ["北外滩街道人民调解委员会", "嘉兴路街道人民调解委员会", "虹口区司法局"]),
         # a town's short name that opens with a character that stops other names (内官营镇)
         ("621102", "内官营司法所获评省级枫桥式司法所。", ["内官营司法所"]),
         # the issuing bureau's own party group, named with no level

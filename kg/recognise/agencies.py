@@ -186,7 +186,7 @@ def _first_place(name: str) -> int | None:
 
 #: The agency rules in the order they run; each can be left out (``rules=`` here, ``rules`` in the config).
 RULES = ("national", "pronouns", "abbreviations", "provincial_committees", "headed", "generic_bodies", "sub_bodies",
-         "quoted_bodies", "title_issuers", "list_carry")
+         "quoted_bodies", "title_issuers", "list_carry", "shared_heads")
 
 
 def find_agencies(text: str, ctx: Context, places: list[Mention], *, rules: Collection[str] = RULES) -> list[Mention]:
@@ -220,6 +220,8 @@ def find_agencies(text: str, ctx: Context, places: list[Mention], *, rules: Coll
     out = _outside_titles(text, out, issuers="title_issuers" in rules)
     if "list_carry" in rules:
         out += _list_carry(text, out)
+    if "shared_heads" in rules:
+        out += _shared_heads(text, places, out)
     return drop_nested({(a.start, a.end, a.canonical): a for a in out}.values(), keep_same_start=True)
 
 
@@ -275,6 +277,28 @@ def _list_carry(text: str, found: list[Mention]) -> list[Mention]:
                 break
             out.append(_agency(text, item.start(1), item.end(1), a.parent + item.group(1), a.parent))
             pos = item.end(1)
+    return out
+
+
+_TOWN_SUFFIX = re.compile(r"(?:街道|镇|乡|苏木|村|社区|嘎查)$")
+
+
+def _shared_heads(text: str, places: list[Mention], found: list[Mention]) -> list[Mention]:
+    """北外滩街道、嘉兴路街道人民调解委员会: towns or villages listed before one body head share it."""
+    place_at = {p.start: p for p in places}
+    place_end = {p.end: p for p in places}
+    out: list[Mention] = []
+    for a in found:
+        p = place_at.get(a.start)
+        kind = _TOWN_SUFFIX.search(p.canonical) if p is not None else None
+        if kind is None or not a.canonical.startswith(p.canonical) or len(a.canonical) == len(p.canonical):
+            continue
+        body, pos = a.canonical[len(p.canonical):], a.start
+        while pos > 1 and text[pos - 1] in "、和及与" and (q := place_end.get(pos - 1)) is not None \
+                and q.canonical.endswith(kind.group()):
+            if not any(b.start <= q.start < b.end for b in found):
+                out.append(_agency(text, q.start, q.end, q.canonical + body, q.canonical))
+            pos = q.start
     return out
 
 

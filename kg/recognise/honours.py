@@ -250,7 +250,8 @@ def _closest(text: str, ents: list[Mention], lo: int, hi: int, skip: tuple[int, 
         before = [e for e in pool if e.end <= left]
         if not before:
             break
-        prev = max(before, key=lambda e: (e.end, -e.start))
+        # 北外滩街道、嘉兴路街道调委会: of a place and the body it names by a shared head, the body
+        prev = max(before, key=lambda e: (e.end, -e.start, e.type == "agency"))
         gap = text[prev.end:left]
         if gap == "":  # 沙井街道后亭社区: a place before its village is part of the name
             left = prev.start

@@ -284,6 +284,9 @@ GUIPING = Context(district=Division("450881", "桂平市", "桂平", "county", "
         # a count of the honours received is no tally of bodies made; 一年来 opens a clause like 今年
         ("一年来，先后获得“全区模范司法所”“全区法治宣传教育先进集体”等荣誉10余项。", [],
          [("桂平市司法局", "全区模范司法所"), ("桂平市司法局", "全区法治宣传教育先进集体")]),
+        # 该办, 该队: an office or a brigade named before
+        ("市委依法治市办统筹推进法治建设,该办获评全区法治建设先进单位。", ["市委依法治市办"],
+         [("市委依法治市办", "全区法治建设先进单位")]),
         # quoted titles side by side
         ("我市荣获“全国法治政府建设示范县(市、区)”“全区平安县(市、区)”等荣誉称号。", [],
          [("桂平市", "全国法治政府建设示范县(市、区)"), ("桂平市", "全区平安县(市、区)")]),

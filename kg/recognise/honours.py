@@ -276,7 +276,7 @@ def _sentence_subject(text: str, ents: list[Mention], s0: int, pos: int,
     return []
 
 
-_ANAPHOR = re.compile(r"该([所局院处镇乡村会站室庭]|中心|街道|社区|委员会)")
+_ANAPHOR = re.compile(r"该([所局院处镇乡村会站室庭办委队]|中心|街道|社区|委员会)")
 
 
 def _anaphor(text: str, all_ents: list[Mention], clause_start: int, pos: int) -> list[tuple[str, str]]:

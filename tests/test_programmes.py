@@ -135,6 +135,9 @@ def test_traditional_text_once_converted() -> None:
         ("深入推进乡镇(街道)法治化综合改革", "乡镇(街道)法治化综合改革"),
         ("推进综合行政执法改革", "综合行政执法改革"),
         ("确定12件法治为民办实事项目", "法治为民办实事"),  # the count is not part of the name
+        # a year of a campaign (提升年, 突破年) after a verb
+        ("深入开展行政执法规范提升年活动", "行政执法规范提升年"),
+        ("全面开展营商环境突破年行动", "营商环境突破年"),
         # a quoted numbered formula is a name by itself
         ("深化“两述两评”和“三抓三促”联动", "三抓三促"),
         ("全面推行“五抓五促”", "五抓五促"),
@@ -154,6 +157,7 @@ def test_quoted_and_open_class_programmes(text: str, canonical: str) -> None:
         ("二是深入开展三比三促机关作风建设。", ["三比三促"]),
         ("在各村推行四议两公开工作法。", ["四议两公开"]),
         ("坚持五湖四海，选好干部。", []),  # an idiom
+        ("2023年是项目建设攻坚年。", []),  # a year named, no campaign carried out
         ("对整改情况开展“回头看”。", []),  # a review of the work, no programme
         ("开展一对一帮扶，开展两个全覆盖行动。", []),  # what the numerals count is no name
         ("实施三年两步走计划。", []),

@@ -118,6 +118,10 @@ def test_town_short_form_only_when_named_in_full(context_of):
         ("621102", "甘肃正德司法鉴定所参与鉴定,委托司法鉴定所。", ["甘肃正德司法鉴定所"]),
         ("621102", "区道路交通事故纠纷人民调解委员会、区社区矫正管理局。",
          ["安定区道路交通事故纠纷人民调解委员会", "安定区社区矫正管理局"]),
+        # the party committee's and the government's offices and the law society by their short names;
+        # 委办局 (commissions, offices and bureaus) and 政府办事 are other words
+        ("621124", "县委办、县政府办和县律协联合督查,市直各委办局到县政府办事。",
+         ["临洮县委办公室", "临洮县政府办公室", "临洮县律师协会", "临洮县政府"]),
         # the usual short forms of courts and of the supreme court and procuratorate
         ("621102", "市中院、省高院、最高检和最高法联合调研。",
          ["定西市中级人民法院", "甘肃省高级人民法院", "最高人民检察院", "最高人民法院"]),

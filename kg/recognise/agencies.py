@@ -65,7 +65,10 @@ def agency_words() -> list[str]:
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     data = _data()
     alt = lambda words: "|".join(sorted(map(re.escape, set(words)), key=len, reverse=True))  # noqa: E731
-    heads = re.compile(f"(?:{alt(data['heads'] + data['named_heads'])})")
+    # a head followed by what makes it part of another word is no head there (市委办局, 政府办事)
+    guarded = {h: "".join(f"(?!{re.escape(w)})" for w in ws) for h, ws in data["head_not_before"].items()}
+    heads = re.compile("|".join(re.escape(h) + guarded.get(h, "")
+                                for h in sorted(set(data["heads"] + data["named_heads"]), key=len, reverse=True)))
     national = re.compile(f"(?:{alt(data['national'] + list(data['national_aliases']))})")
     pronouns = re.compile(f"(?:{alt(data['pronouns'])})")
     return heads, national, pronouns

@@ -122,6 +122,9 @@ def test_town_short_form_only_when_named_in_full(context_of):
         # 委办局 (commissions, offices and bureaus) and 政府办事 are other words
         ("621124", "县委办、县政府办和县律协联合督查,市直各委办局到县政府办事。",
          ["临洮县委办公室", "临洮县政府办公室", "临洮县律师协会", "临洮县政府"]),
+        # a court's or a police bureau's own units, named after it with its full name
+        ("621124", "县法院执行局、县公安局城关派出所参加。",
+         ["临洮县人民法院执行局", "临洮县人民法院", "临洮县公安局城关派出所", "临洮县公安局"]),
         # the usual short forms of courts and of the supreme court and procuratorate
         ("621102", "市中院、省高院、最高检和最高法联合调研。",
          ["定西市中级人民法院", "甘肃省高级人民法院", "最高人民检察院", "最高人民法院"]),

@@ -699,6 +699,9 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
                 or body.count("(") != body.count(")") or body.count("（") != body.count("）") \
                 or body[:1] in "(（":  # 县（市）区…: a statute's list of levels
             continue
+        short = next((h for h in ("法院", "检察院") if body.startswith(h)), "")
+        if short:  # 县法院执行局: the court's own name as canonical names write it
+            body = _canonical_head(short) + body[len(short):]
         if place is not None and place.code:
             new = [_agency(text, i, he, name + body + m.group(), jurisdiction)]
         else:

@@ -7,6 +7,7 @@ bad input.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -253,6 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kg: interrupted; earlier outputs are left whole", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # kg query … | head: the reader has what it wanted
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the interpreter's final flush stays quiet
+        except OSError:
+            pass
+        return 0
 
 
 if __name__ == "__main__":

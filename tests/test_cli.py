@@ -25,3 +25,17 @@ def test_query_formats_are_the_modules():
 def test_serve_defaults_are_the_modules():
     options = _options("serve")
     assert (options["--host"].default, options["--port"].default) == (serve.DEFAULT_HOST, serve.DEFAULT_PORT)
+
+
+
+def test_a_reader_that_stops_early_ends_the_output_quietly(seeds_out, monkeypatch) -> None:
+    class GoneReader:  # stdout of `kg query … | head -1` once head has exited
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    out, _ = seeds_out
+    monkeypatch.setattr("sys.stdout", GoneReader())
+    assert cli.main(["query", str(out / "graph.ttl"), "participations"]) == 0

@@ -131,6 +131,8 @@ def test_town_short_form_only_when_named_in_full(context_of):
         # towns listed before one body head share it; a county body after a town does not
         ("310109", "北外滩街道、嘉兴路街道人民调解委员会和欧阳路街道、区司法局。",
          ["北外滩街道人民调解委员会", "嘉兴路街道人民调解委员会", "虹口区司法局"]),
+        # a subdistrict's office and its party working committee
+        ("310109", "北外滩街道办事处、嘉兴路街道党工委参加,各街道办事处配合。", ["北外滩街道办事处", "嘉兴路街道党工委"]),
         # a town's short name that opens with a character that stops other names (内官营镇)
         ("621102", "内官营司法所获评省级枫桥式司法所。", ["内官营司法所"]),
         # the issuing bureau's own party group, named with no level

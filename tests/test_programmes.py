@@ -138,6 +138,9 @@ def test_traditional_text_once_converted() -> None:
         # a year of a campaign (提升年, 突破年) after a verb
         ("深入开展行政执法规范提升年活动", "行政执法规范提升年"),
         ("全面开展营商环境突破年行动", "营商环境突破年"),
+        # creations of model cities, sites and schools
+        ("积极推进社会信用体系建设示范城市创建", "社会信用体系建设示范城市创建"),
+        ("深化依法治校示范校创建", "依法治校示范校创建"),
         # a quoted numbered formula is a name by itself
         ("深化“两述两评”和“三抓三促”联动", "三抓三促"),
         ("全面推行“五抓五促”", "五抓五促"),

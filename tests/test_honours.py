@@ -54,6 +54,8 @@ def awards(text: str, entities: list[Mention] = (), ctx: Context = CTX) -> list[
         ("江宁区再次捧得“长安杯”。", "长安杯"),
         ("区司法局夺得全市普法知识竞赛一等奖。", "全市普法知识竞赛一等奖"),
         ("东山村成功创建省级“无讼村”。", "省级无讼村"),
+        # a colon between the trigger and its title
+        ("区司法局荣获：全市人民调解工作先进集体。", "全市人民调解工作先进集体"),
         # 目标 in an appraisal's name is no goal
         ("区司法局获评2022年度全市司法行政工作目标考核先进单位。", "全市司法行政工作目标考核先进单位"),
     ],

@@ -460,7 +460,7 @@ def _conferral(text: str, trig: re.Match, s0: int, s1: int, rules: _Rules,
         if by >= 0 and _AGENCY_END.search(clause[by + 1:]):
             conf_span = (clause_start + by + 1, trig.start())
     ts = trig.end()
-    while ts < s1 and text[ts].isspace():
+    while ts < s1 and (text[ts].isspace() or text[ts] in "：:"):  # 先后荣获：A、B
         ts += 1
     if ts >= s1 or text[ts] == "《" or any(a <= ts < b for a, b in books):
         return None

@@ -131,6 +131,9 @@ def test_town_short_form_only_when_named_in_full(context_of):
         # towns listed before one body head share it; a county body after a town does not
         ("310109", "北外滩街道、嘉兴路街道人民调解委员会和欧阳路街道、区司法局。",
          ["北外滩街道人民调解委员会", "嘉兴路街道人民调解委员会", "虹口区司法局"]),
+        # committees whose name holds 安全, the full 禁毒委员会, leading groups of the county
+        ("621124", "县安全生产委员会、县禁毒委员会和县普法领导小组参加,会议成立领导小组。",
+         ["临洮县安全生产委员会", "临洮县禁毒委员会", "临洮县普法领导小组"]),
         # a subdistrict's office and its party working committee
         ("310109", "北外滩街道办事处、嘉兴路街道党工委参加,各街道办事处配合。", ["北外滩街道办事处", "嘉兴路街道党工委"]),
         # a town's short name that opens with a character that stops other names (内官营镇)

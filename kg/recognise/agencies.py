@@ -118,11 +118,15 @@ def _agency(text: str, start: int, end: int, canonical: str, jurisdiction: str =
     return Mention("agency", canonical, text[start:end], "", start, end, "", jurisdiction)
 
 
+# words that end in a stop character yet belong inside a body's name (安全生产委员会, 财产保全…)
+_WORDS = frozenset({"安全", "健全", "保全"})
+
+
 def _walk_back(text: str, hs: int, limit: int) -> int | None:
     """Where a proper name before ``hs`` starts, or None when it does not stand at a boundary."""
     stop = _data()["stop_chars"]
     i = hs
-    while i > 0 and re.match(_NAME_CHAR, text[i - 1]) and text[i - 1] not in stop:
+    while i > 0 and re.match(_NAME_CHAR, text[i - 1]) and (text[i - 1] not in stop or text[i - 2:i] in _WORDS):
         i -= 1
         if hs - i > limit:
             return None

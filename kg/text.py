@@ -39,6 +39,8 @@ CLOSING = "”’」』\""
 PARENS = str.maketrans({"（": "(", "）": ")"})
 #: The level words of the divisions a report names bare (区司法局, 州委, 旗政府).
 LEVELS = "省州盟市区县旗"
+#: What a township-level name ends with (沙井街道, 九龙湖镇, 宝日希勒苏木), longest first.
+TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡", "苏木")
 #: Characters after which a short name still begins a word (和新县, 对范县).
 FUNCTION_CHARS = "和与及同向由经对在被将把为并于、"
 
@@ -90,6 +92,17 @@ def inside(spans: Sequence[tuple[int, int]], starts: Sequence[int], start: int, 
     """Whether ``start`` lies in one of ``spans`` (sorted, ``starts`` their starts)."""
     i = bisect.bisect_right(starts, start) - 1
     return i >= 0 and spans[i][1] > start and spans[i][0] <= start
+
+
+def town_stem(name: str) -> str:
+    """A town's name without its suffix (九龙湖镇 → 九龙湖), or "" when it has none or too little is left.
+
+    Example:
+        >>> town_stem("九龙湖镇"), town_stem("新镇")
+        ('九龙湖', '')
+    """
+    suffix = next((s for s in TOWN_SUFFIXES if name.endswith(s)), "")
+    return name[:-len(suffix)] if suffix and len(name) - len(suffix) >= 2 else ""
 
 
 def clean(name: str) -> str:

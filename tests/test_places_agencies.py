@@ -297,3 +297,13 @@ def test_each_jurisdiction_rule(context_of, rule, code, text, expected):
         assert [m.canonical for m in find_agencies(text, ctx, places, rules=["headed"])] != expected or not expected
     finally:
         agencies._JURISDICTION_RULES = saved
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [("九龙湖镇", "九龙湖"), ("沙井街道", "沙井"), ("宝日希勒苏木", "宝日希勒"), ("新镇", ""), ("九龙湖村", "")],
+)
+def test_one_town_stem_serves_places_and_agencies(name: str, stem: str) -> None:
+    from kg.text import town_stem
+
+    assert town_stem(name) == stem

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from kg.resources import data_dir
 from kg.text import FUNCTION_CHARS as _FUNCTION_CHARS
-from kg.text import LEVEL_COORDINATION, book_title_spans, coordinated_levels, drop_nested
+from kg.text import LEVEL_COORDINATION, book_title_spans, coordinated_levels, drop_nested, town_stem
 from kg.types import Context, Division, Mention
 
 __all__ = ["find_agencies", "canonical_issuer", "agency_words", "AGENCY_DATA"]
@@ -516,7 +516,7 @@ def _whole_town_name(h: _Head, named: Mention) -> Mention:
 def _town_short_names(county_code: str) -> frozenset[str]:
     from kg.divisions import gazetteer  # noqa: PLC0415
 
-    return frozenset(re.sub(r"(?:镇|乡|街道|苏木)$", "", town) for town in gazetteer().towns(county_code))
+    return frozenset(stem for town in gazetteer().towns(county_code) if (stem := town_stem(town)))
 
 
 def _named_body(h: _Head) -> list[Mention] | None:

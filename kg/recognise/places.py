@@ -21,13 +21,12 @@ from collections.abc import Collection
 
 from kg.divisions import Gazetteer, gazetteer
 from kg.text import HAN_CHAR as _HAN
-from kg.text import drop_nested, stands_alone
+from kg.text import TOWN_SUFFIXES, drop_nested, stands_alone, town_stem
 from kg.types import Context, Division, Mention
 
 __all__ = ["find_places"]
 
 _SUFFIX_END = re.compile(r"[省市区县旗州盟]|地区")
-_TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 
 
 def _mention(text: str, start: int, end: int, canonical: str, code: str = "", parent: str = "") -> Mention:
@@ -145,7 +144,7 @@ def _villages_after_towns(text: str, found: list[Mention]) -> list[Mention]:
     out = []
     known = {(m.start, m.end) for m in found}
     for town in found:
-        if not town.canonical.endswith(_TOWN_SUFFIXES) or town.surface != town.canonical:
+        if not town.canonical.endswith(TOWN_SUFFIXES) or town.surface != town.canonical:
             continue
         m = _VILLAGE_AFTER.match(text, town.end)
         if m and (m.start(1), m.end(1)) not in known and not any(s <= m.start(1) < e for s, e in known):
@@ -182,11 +181,7 @@ def _towns(text: str, ctx: Context) -> list[Mention]:
            for m in pattern.finditer(text)]
     out += _coordinated(text, out, canon, ctx.district.name)
     # Short forms of the towns named in full (九龙湖 for 九龙湖镇).
-    shorts = {}
-    for m in out:
-        for suffix in _TOWN_SUFFIXES:
-            if m.canonical.endswith(suffix) and len(m.canonical) - len(suffix) >= 2:
-                shorts[m.canonical[: -len(suffix)]] = m.canonical
+    shorts = {stem: m.canonical for m in out if (stem := town_stem(m.canonical))}
     if shorts:
         taken = [(m.start, m.end) for m in out]
         for m in re.finditer("|".join(sorted(map(re.escape, shorts), key=len, reverse=True)), text):
@@ -202,7 +197,7 @@ def _coordinated(text: str, towns: list[Mention], canon: dict[str, str], distric
     """Towns listed with one suffix for all: 沙井、新桥、福永街道 → 沙井街道, 新桥街道 (each in the subtree)."""
     out = []
     for m in towns:
-        suffix = next((s for s in _TOWN_SUFFIXES if m.canonical.endswith(s) and text.startswith(m.canonical, m.start)),
+        suffix = next((s for s in TOWN_SUFFIXES if m.canonical.endswith(s) and text.startswith(m.canonical, m.start)),
                       None)
         pos = m.start
         while suffix and (item := _LIST_ITEM_BEFORE.search(text, max(0, pos - 6), pos)) is not None:

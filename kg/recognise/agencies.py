@@ -294,6 +294,7 @@ def _shared_heads(text: str, places: list[Mention], found: list[Mention]) -> lis
     """北外滩街道、嘉兴路街道人民调解委员会: towns or villages listed before one body head share it."""
     place_at = {p.start: p for p in places}
     place_end = {p.end: p for p in places}
+    covered = _covered(len(text), found)
     out: list[Mention] = []
     for a in found:
         p = place_at.get(a.start)
@@ -303,7 +304,7 @@ def _shared_heads(text: str, places: list[Mention], found: list[Mention]) -> lis
         body, pos = a.canonical[len(p.canonical):], a.start
         while pos > 1 and text[pos - 1] in "、和及与" and (q := place_end.get(pos - 1)) is not None \
                 and q.canonical.endswith(kind.group()):
-            if not any(b.start <= q.start < b.end for b in found):
+            if not covered[q.start]:
                 out.append(_agency(text, q.start, q.end, q.canonical + body, q.canonical))
             pos = q.start
     return out

@@ -118,15 +118,11 @@ def _agency(text: str, start: int, end: int, canonical: str, jurisdiction: str =
     return Mention("agency", canonical, text[start:end], "", start, end, "", jurisdiction)
 
 
-# words that end in a stop character yet belong inside a body's name (安全生产委员会, 财产保全…)
-_WORDS = frozenset({"安全", "健全", "保全"})
-
-
 def _walk_back(text: str, hs: int, limit: int) -> int | None:
     """Where a proper name before ``hs`` starts, or None when it does not stand at a boundary."""
-    stop = _data()["stop_chars"]
+    stop, words = _data()["stop_chars"], _data()["stop_char_words"]
     i = hs
-    while i > 0 and re.match(_NAME_CHAR, text[i - 1]) and (text[i - 1] not in stop or text[i - 2:i] in _WORDS):
+    while i > 0 and re.match(_NAME_CHAR, text[i - 1]) and (text[i - 1] not in stop or text[i - 2:i] in words):
         i -= 1
         if hs - i > limit:
             return None
@@ -682,7 +678,7 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
         if place is not None and place.code:
             name, jurisdiction, body_start = place.canonical, place.canonical, place.end
         elif text[i] in "区县市省旗州盟" and (i == 0 or text[i - 1] not in data["not_before_level"]) \
-                and text[i + 1] not in "域场民级属内外辖":  # 县域治理中心, 市场监管…: a word, no level
+                and text[i + 1] not in data["not_after_level"]:  # 县域治理中心, 市场监管…: a word, no level
             # 市、区惠民帮扶中心: one body per jurisdiction listed.
             coord = LEVEL_COORDINATION.search(text, max(0, i - 6), i + 1)
             levels = coordinated_levels(coord.group(1)) if coord else [text[i]]
@@ -704,9 +700,9 @@ def _generic(text: str, ctx: Context, places: list[Mention], found: list[Mention
                 or body.count("(") != body.count(")") or body.count("（") != body.count("）") \
                 or body[:1] in "(（":  # 县（市）区…: a statute's list of levels
             continue
-        short = next((h for h in ("法院", "检察院") if body.startswith(h)), "")
-        if short:  # 县法院执行局: the court's own name as canonical names write it
-            body = _canonical_head(short) + body[len(short):]
+        lead = next((h for h in data["canonical"] if body.startswith(h) and h in data["heads"]), "")
+        if lead:  # 县法院执行局: a body named after another's head writes that head canonically
+            body = _canonical_head(lead) + body[len(lead):]
         if place is not None and place.code:
             new = [_agency(text, i, he, name + body + m.group(), jurisdiction)]
         else:

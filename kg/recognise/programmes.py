@@ -183,6 +183,7 @@ class _Rules:
     formula: re.Pattern[str]
     formula_not_before: re.Pattern[str]
     numbered: re.Pattern[str]
+    formula_after_verb: re.Pattern[str]
 
 
 def _read_lexicon(path: Path) -> _Lexicon:
@@ -229,6 +230,10 @@ def _read_lexicon(path: Path) -> _Lexicon:
                     re.compile("|".join(anywhere)) if anywhere else None)
 
 
+_NUMERAL = "一二三四五六七八九十两"
+_NOT_A_COUNT = "(?![对年次个项批级类种名户月日天周期部套条])"
+
+
 def _read_rules(path: Path) -> _Rules:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -273,6 +278,11 @@ def _read_rules(path: Path) -> _Rules:
             formula=re.compile(data["formula_pattern"]),
             formula_not_before=re.compile(_alternation(data["formula_not_before"])),
             numbered=re.compile(data["numbered_pattern"]),
+            # 深入开展五问五破机关作风建设: two numerals, each before one character, right after a launch
+            # verb; what a formula's parts count (一对一, 三年两次, 两个三级) is no name
+            formula_after_verb=re.compile(
+                f"(?:{_alternation(data['launch_verbs'])})(?:{_alternation(data['adverbs'])})?"
+                f"(([{_NUMERAL}]){_NOT_A_COUNT}([{_HAN}])([{_NUMERAL}]){_NOT_A_COUNT}([{_HAN}]))"),
         )
     except OSError as err:
         raise _fail(path, "cannot read the programme rules", err) from err
@@ -552,20 +562,11 @@ def _numbered_candidates(text: str, rules: _Rules, books: list[tuple[int, int]])
     return out
 
 
-_NUMERAL = "一二三四五六七八九十两"
-_NOT_A_COUNT = "(?![对年次个项批级类种名户月日天周期部套条])"
-# 深入开展五问五破机关作风建设: a numbered formula of two numerals, each before one character, right
-# after a launch verb; what a formula's parts count (一对一, 三年两次, 两个三级) is no name
-_FORMULA_AFTER_VERB = re.compile(
-    f"(?:开展|推行|实施|深化|推进|落实|推广|创新|探索|建立|坚持)(?:深入|持续|全面|扎实|广泛)?"
-    f"(([{_NUMERAL}]){_NOT_A_COUNT}([{_HAN}])([{_NUMERAL}]){_NOT_A_COUNT}([{_HAN}]))")
-
-
 def _formula_candidates(text: str, rules: _Rules, books: list[tuple[int, int]]) -> list[_Candidate]:
     """An unquoted numbered formula after a launch verb: 开展五问五破…, 推行三联三帮 → 五问五破, 三联三帮."""
     starts = [s for s, _ in books]
     out = []
-    for m in _FORMULA_AFTER_VERB.finditer(text):
+    for m in rules.formula_after_verb.finditer(text):
         name = m.group(1)
         if m.group(3) in _NUMERAL or m.group(5) in _NUMERAL or _inside(books, starts, m.start(1), m.end(1)) \
                 or _rejected_name(name, rules) or rules.formula_not_before.match(text, m.end(1)):

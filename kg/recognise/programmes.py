@@ -184,6 +184,7 @@ class _Rules:
     formula_not_before: re.Pattern[str]
     numbered: re.Pattern[str]
     formula_after_verb: re.Pattern[str]
+    law_into: re.Pattern[str]
 
 
 def _read_lexicon(path: Path) -> _Lexicon:
@@ -283,6 +284,7 @@ def _read_rules(path: Path) -> _Rules:
             formula_after_verb=re.compile(
                 f"(?:{_alternation(data['launch_verbs'])})(?:{_alternation(data['adverbs'])})?"
                 f"(([{_NUMERAL}]){_NOT_A_COUNT}([{_HAN}])([{_NUMERAL}]){_NOT_A_COUNT}([{_HAN}]))"),
+            law_into=re.compile(f"《([{_HAN}]{{1,12}}?(?:法|法典|条例))》(进(?:{_alternation(data['law_into_places'])}))"),
         )
     except OSError as err:
         raise _fail(path, "cannot read the programme rules", err) from err
@@ -576,14 +578,10 @@ def _formula_candidates(text: str, rules: _Rules, books: list[tuple[int, int]]) 
 
 
 # 《民法典》进农村, 《宪法》进万家: a law carried into a kind of place, named by the law's title
-_LAW_INTO = re.compile(r"《([\u4e00-\u9fff]{1,12}?(?:法|法典|条例))》(进(?:万家|千家万户|农村|乡村|社区|企业|校园|学校"
-                       r"|机关|家庭|网络|军营|村居|单位|寺庙|宗教活动场所|园区|市场|工地|景区|医院|牧区))")
-
-
-def _law_into_candidates(text: str) -> list[_Candidate]:
+def _law_into_candidates(text: str, rules: _Rules) -> list[_Candidate]:
     """开展《民法典》进农村活动 → 民法典进农村: a campaign that carries a law somewhere, not the law's title."""
     return [_Candidate(m.start(), m.end(), m.group(1).removeprefix("中华人民共和国") + m.group(2), _UNQUOTED,
-                       m.group(1)) for m in _LAW_INTO.finditer(text)]
+                       m.group(1)) for m in rules.law_into.finditer(text)]
 
 
 _LEVEL_MODIFIER = re.compile(r"[一二三四五六七八九十两\d]级|[县市区乡镇村、]{2,6}[一二三四五]级")
@@ -678,7 +676,7 @@ def find_programmes(text: str, ctx: Context, *, rules: Collection[str] = RULES) 
     if "formula" in rules:
         cands += _formula_candidates(text, data, books)
     if "law_into" in rules:
-        cands += _law_into_candidates(text)
+        cands += _law_into_candidates(text, data)
     return [Mention("programme", c.canonical, text[c.start:c.end], "", c.start, c.end)
             for c in _resolve(cands)]
 

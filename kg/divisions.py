@@ -104,6 +104,7 @@ class Gazetteer:
         self.by_code: dict[str, Division] = {}
         self._by_name: dict[str, list[Division]] = defaultdict(list)
         self._towns: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._counties_in: dict[str, list[Division]] | None = None  # built on first use
         self._newer: set[str] = set()  # county codes of the newer (2025) data set
         self._current: dict[str, str] = {}  # a former code → the code that replaced it
         self._changes: dict[str, list[DivisionChange]] = defaultdict(list)  # by today's code
@@ -265,6 +266,16 @@ class Gazetteer:
     def counties_named(self, name: str) -> list[Division]:
         """County-level divisions called ``name`` (full or short form)."""
         return [d for d in self.named(name) if d.level == "county"]
+
+    def counties_in(self, code: str) -> list[Division]:
+        """The county-level divisions directly under the city (or province) ``code``."""
+        if self._counties_in is None:
+            index: dict[str, list[Division]] = {}
+            for div in self.by_code.values():
+                if div.level == "county":
+                    index.setdefault(div.parent, []).append(div)
+            self._counties_in = index
+        return self._counties_in.get(code, [])
 
     def names(self) -> list[str]:
         """Every full and short name, for building matchers."""

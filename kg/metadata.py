@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -155,16 +154,6 @@ def _county_mentions(text: str, gaz: Gazetteer, *, min_len: int = 3) -> list[tup
     return found
 
 
-@functools.cache
-def _counties_in(gaz: Gazetteer) -> dict[str, list[Division]]:
-    """The county-level divisions of each city (and province), by its code."""
-    out: dict[str, list[Division]] = defaultdict(list)
-    for div in gaz.by_code.values():
-        if div.level == "county":
-            out[div.parent].append(div)
-    return out
-
-
 def _named_any(text: str, div: Division) -> int:
     forms = {div.name, div.short} - {""}
     return sum(text.count(f) for f in forms if len(f) >= 2)
@@ -206,7 +195,7 @@ def resolve_district(title: str, agency: str, text: str, *,
         # Only short forms (镇海, 江北): admit those of the cities the text names.
         cities = {d.code for m in re.finditer(r"[市州盟]", text) for size in range(3, 10)
                   for d in gaz.named(text[max(0, m.end() - size):m.end()]) if d.level in ("city", "province")}
-        counties = [div for city in cities for div in _counties_in(gaz).get(city, ())]
+        counties = [div for city in cities for div in gaz.counties_in(city)]
         for div in counties:
             code = div.code
             if div.short and len(div.short) >= 2:

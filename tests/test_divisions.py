@@ -23,6 +23,12 @@ def test_chain_reaches_province(gaz):
     assert [d.name for d in gaz.chain(gaz.by_code["330211"])] == ["镇海区", "宁波市", "浙江省"]
 
 
+def test_counties_of_a_city(gaz):
+    names = {d.name for d in gaz.counties_in("341300")}  # 宿州市
+    assert {"砀山县", "萧县", "埇桥区"} <= names and all(d.parent == "341300" for d in gaz.counties_in("341300"))
+    assert gaz.counties_in("999999") == []
+
+
 def test_municipality_district_sits_under_the_municipality(gaz):
     assert [d.name for d in gaz.chain(gaz.by_code["110105"])] == ["朝阳区", "北京市"]
 
